@@ -1,0 +1,20 @@
+import ArgumentParser
+import BaleBundle
+
+/// The `bale` command: packages ML models into verified bundles and runs them.
+@main
+struct Bale: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "bale",
+        abstract: "Package ML models into verified, zstd-compressed bundles.",
+        discussion: """
+            A bundle (.bale) is a tar archive compressed with zstd: manifest.json first (every file \
+            with its size and SHA-256), an optional Ed25519 signature, then the payload. \
+            See docs/bundle-format.md.
+            """,
+        version: version,
+        subcommands: [Pack.self, Inspect.self, Verify.self, Unpack.self, Keygen.self, Sign.self]
+    )
+}

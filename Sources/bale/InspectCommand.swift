@@ -1,0 +1,91 @@
+import ArgumentParser
+import BaleBundle
+import Foundation
+
+/// `bale inspect`: show what a bundle holds, reading only its header.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a bundle's manifest as a summary or as JSON.",
+        discussion: """
+            Reads only the manifest and signature at the start of the bundle, so it is instant on \
+            any size. It checks the manifest but not the payload: use 'bale verify' for that.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The bundle.", valueName: "bundle.bale"))
+    var bundle: String
+
+    @Flag(help: "Print JSON: {id, compressedSize, uncompressedSize, signature, manifest}.")
+    var json = false
+
+    @OptionGroup var read: ReadOptions
+
+    func run() throws {
+        let info = try BundleReader(limits: read.limits).readHeader(bundle)
+        print(json ? try jsonReport(info) : textReport(info), terminator: "")
+    }
+
+    // MARK: - JSON
+
+    private func jsonReport(_ info: BundleInfo) throws -> String {
+        let manifest = try JSONDecoder().decode(JSONValue.self, from: Data(info.manifestBytes))
+        let signature: JSONValue = info.signature.map { .object(["algorithm": .string($0.algorithm), "keyId": .string($0.keyID)]) } ?? .null
+        let report: JSONValue = .object([
+            "id": .string(info.id),
+            "path": .string(bundle),
+            "compressedSize": .number(Double(info.compressedSize)),
+            "uncompressedSize": .number(Double(info.uncompressedSize)),
+            "signature": signature,
+            "manifest": manifest,
+        ])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+    }
+
+    // MARK: - Text
+
+    private func textReport(_ info: BundleInfo) -> String {
+        let m = info.manifest
+        var rows: [(String, String)] = [
+            ("bundle", bundle),
+            ("id", info.id),
+            ("name", "\(m.name) \(m.version)"),
+            ("format", m.formatVersion.description),
+            ("created", "\(m.createdAt) by \(m.creator)"),
+            ("target", "\(m.target.profile) (arch \(m.target.arch), precision \(m.target.precision))"),
+        ]
+        if let source = m.model.source {
+            rows.append(("model", "\(source.format)\(source.path.map { " \($0)" } ?? "") sha256 \(source.sha256.prefix(16))…\(m.model.opset.map { " opset \($0)" } ?? "")"))
+        }
+        for input in m.model.inputs { rows.append(("input", describe(input))) }
+        for output in m.model.outputs { rows.append(("output", describe(output))) }
+        rows.append(("plugins", m.plugins.isEmpty ? "none" : m.plugins.map { "\($0.stage):\($0.name)" }.joined(separator: ", ")))
+        rows.append(("signature", info.signature.map { "ed25519, key \($0.keyID) (check with: bale verify --key PUB)" } ?? "none"))
+        let ratio = Double(info.compressedSize) / Double(max(1, info.uncompressedSize)) * 100
+        rows.append(("size", "\(formatBytes(info.compressedSize)) compressed, \(formatBytes(info.uncompressedSize)) uncompressed (\(String(format: "%.1f", ratio)) %)"))
+        for (key, value) in m.metrics.sorted(by: { $0.key < $1.key }) { rows.append(("metric", "\(key) = \(value)")) }
+        rows.append(("files", "\(m.files.count)"))
+
+        let width = rows.map(\.0.count).max() ?? 0
+        var text = rows.map { "\($0.0.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.1)" }.joined(separator: "\n") + "\n"
+        let sizes = m.files.map { formatBytes($0.size) }
+        let sizeWidth = sizes.map(\.count).max() ?? 0
+        let typeWidth = m.files.map(\.mediaType.count).max() ?? 0
+        for (file, size) in zip(m.files, sizes) {
+            let paddedSize = String(repeating: " ", count: sizeWidth - size.count) + size
+            text += "  \(paddedSize)  \(file.mediaType.padding(toLength: typeWidth, withPad: " ", startingAt: 0))  \(file.path)\n"
+        }
+        return text
+    }
+
+    private func describe(_ tensor: Manifest.TensorSpec) -> String {
+        let dims = tensor.shape.map { dim -> String in
+            switch dim {
+            case .fixed(let n): String(n)
+            case .symbolic(let name): name
+            }
+        }
+        return "\(tensor.name) \(tensor.dtype) [\(dims.joined(separator: ", "))]"
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import BaleBundle
+import Foundation
+
+/// Options shared by every command that reads a bundle.
+struct ReadOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Refuse bundles that declare or expand to more than this (e.g. 512M, 16G).", valueName: "size"))
+    var maxSize: ByteCount = ByteCount(BundleLimits.default.maxTotalBytes)
+
+    /// The limits these options ask for.
+    var limits: BundleLimits { BundleLimits(maxTotalBytes: maxSize.bytes) }
+}
+
+/// Options for checking signatures.
+struct SignatureOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Public key (PEM) to check the signature with.", valueName: "pub"))
+    var key: String?
+
+    @Flag(name: .long, help: "Fail when the bundle is not signed (needs --key).")
+    var requireSignature = false
+
+    func validate() throws {
+        if requireSignature && key == nil {
+            throw ValidationError("--require-signature needs --key PUB to check the signature with")
+        }
+    }
+
+    /// The public key, read from ``key``.
+    func publicKey() throws -> BundlePublicKey? {
+        guard let key else { return nil }
+        return try BundlePublicKey(pem: readText(key), source: key)
+    }
+}
+
+/// A byte count written with an optional binary unit: `1024`, `64K`, `512M`, `16G`, `1T`.
+struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
+    var bytes: UInt64
+
+    init(_ bytes: UInt64) { self.bytes = bytes }
+
+    init?(argument: String) {
+        let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var text = argument.uppercased()
+        if text.hasSuffix("IB") { text.removeLast(2) } else if text.hasSuffix("B") { text.removeLast() }
+        var scale: UInt64 = 1
+        if let last = text.last, let unit = units[last] {
+            scale = unit
+            text.removeLast()
+        }
+        guard let value = UInt64(text), value > 0 else { return nil }
+        let (product, overflow) = value.multipliedReportingOverflow(by: scale)
+        guard !overflow else { return nil }
+        bytes = product
+    }
+
+    var description: String { formatBytes(bytes).replacingOccurrences(of: " ", with: "") }
+}
+
+/// Reads a small text file (keys), with a one-line error naming it.
+func readText(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw BundleError(.io, "cannot read '\(path)': \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")", path: path)
+    }
+    return String(decoding: data, as: UTF8.self)
+}
