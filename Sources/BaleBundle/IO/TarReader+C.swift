@@ -90,6 +90,12 @@ final class TarReader {
     /// hold only zero padding, so a truncated or damaged stream tail is noticed.
     func finish() throws(BundleError) {
         precondition(reachedEnd, "finish() before the end-of-archive marker")
+        // What libarchive was handed but did not consume sits at the end of the last chunk.
+        let consumed = UInt64(max(0, archive_filter_bytes(archive, 0)))
+        let unread = Int(min(UInt64(decoder.lastChunk.count), decoder.totalOut - min(consumed, decoder.totalOut)))
+        if decoder.lastChunk.suffix(unread).contains(where: { $0 != 0 }) {
+            throw BundleError(.notTar, "unexpected data after the tar end-of-archive marker")
+        }
         while let chunk = try decoder.next() {
             if chunk.contains(where: { $0 != 0 }) {
                 throw BundleError(.notTar, "unexpected data after the tar end-of-archive marker")

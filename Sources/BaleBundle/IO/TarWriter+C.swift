@@ -12,6 +12,9 @@ final class TarWriter {
     private let archive: OpaquePointer
     private let entry: OpaquePointer
     private var sinkError: BundleError?
+    /// Set once the writer is being released: libarchive then writes an end marker on its own,
+    /// which must not reach the sink (a header-only stream has none).
+    private var discarding = false
 
     /// Regular file, as in `<sys/stat.h>` (`AE_IFREG` is a cast macro Swift cannot import).
     private static let regularFile: UInt32 = 0o100000
@@ -30,6 +33,7 @@ final class TarWriter {
         let context = Unmanaged.passUnretained(self).toOpaque()
         let status = archive_write_open2(archive, context, nil, { _, context, buffer, length in
             let writer = Unmanaged<TarWriter>.fromOpaque(context!).takeUnretainedValue()
+            if writer.discarding { return length }
             do throws(BundleError) {
                 try writer.sink(UnsafeRawBufferPointer(start: buffer, count: length))
                 return length
@@ -42,6 +46,7 @@ final class TarWriter {
     }
 
     deinit {
+        discarding = true
         archive_entry_free(entry)
         archive_write_free(archive)
     }
@@ -74,7 +79,7 @@ final class TarWriter {
         try check(archive_write_finish_entry(archive), "finish an entry")
     }
 
-    /// Writes the end-of-archive marker.
+    /// Writes the end-of-archive marker. Without this call the stream has none.
     func close() throws(BundleError) {
         try check(archive_write_close(archive), "close the archive")
     }

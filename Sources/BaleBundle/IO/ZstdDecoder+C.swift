@@ -4,7 +4,9 @@ private import CZstd
 ///
 /// It trusts nothing: it checks the magic before anything else, caps the window the stream may
 /// ask for, counts every decompressed byte against a limit (so a bomb stops early), and tells a
-/// clean end of stream from a truncated one. Skippable frames are passed over.
+/// clean end of stream from a truncated one. Skippable frames are passed over, but their
+/// contents must be zeros: bundles use them only as filler, and a flipped byte in filler is
+/// damage like any other.
 final class ZstdDecoder {
     private let file: InputFile
     private let dctx: OpaquePointer
@@ -15,6 +17,12 @@ final class ZstdDecoder {
     private var frameOpen = false
     private var sawFrame = false
     private let limit: UInt64
+    /// When set, the stream is treated as ending after its first zstd frame (a bundle's header
+    /// frame), so reading the header never touches the payload.
+    private let firstFrameOnly: Bool
+    private var stopped = false
+    /// The chunk most recently handed out (still valid until the next call).
+    private(set) var lastChunk = UnsafeRawBufferPointer(start: nil, count: 0)
     private let maxWindowLog: Int
     /// Decompressed bytes handed out so far.
     private(set) var totalOut: UInt64 = 0
@@ -24,11 +32,13 @@ final class ZstdDecoder {
     /// Opens `file` for decompression.
     /// - Parameters:
     ///   - limits: the total-size and window limits to enforce.
-    init(file: InputFile, limits: BundleLimits) throws(BundleError) {
+    ///   - firstFrameOnly: end the stream after the first zstd frame.
+    init(file: InputFile, limits: BundleLimits, firstFrameOnly: Bool = false) throws(BundleError) {
         guard let dctx = ZSTD_createDCtx() else { throw BundleError(.io, "zstd: out of memory") }
         self.file = file
         self.dctx = dctx
         self.limit = limits.maxTotalBytes
+        self.firstFrameOnly = firstFrameOnly
         self.maxWindowLog = limits.maxWindowLog
         self.input = .allocate(byteCount: 1 << 20, alignment: 16)
         self.output = .allocate(byteCount: 1 << 20, alignment: 16)
@@ -46,17 +56,24 @@ final class ZstdDecoder {
     /// The next chunk of decompressed bytes, or `nil` at a clean end of the stream. The chunk
     /// stays valid until the next call.
     func next() throws(BundleError) -> UnsafeRawBufferPointer? {
+        if stopped { return nil }
         while true {
             if inBuf.pos == inBuf.size {
                 if inputEnded { return try endOfInput() }
                 try refill()
                 continue
             }
+            if !frameOpen, try skipFillerFrame() { continue }
             var outBuf = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
             let ret = ZSTD_decompressStream(dctx, &outBuf, &inBuf)
             if ZSTD_isError(ret) != 0 { throw streamError(ret) }
             frameOpen = ret != 0
             sawFrame = true
+            if firstFrameOnly && !frameOpen {
+                stopped = true
+                lastChunk = UnsafeRawBufferPointer(rebasing: output[..<outBuf.pos])
+                return outBuf.pos > 0 ? lastChunk : nil
+            }
             if outBuf.pos > 0 {
                 totalOut += UInt64(outBuf.pos)
                 guard totalOut <= limit else {
@@ -64,7 +81,8 @@ final class ZstdDecoder {
                         .limitExceeded,
                         "bundle expands past the limit of \(formatBytes(limit)); refusing to read further")
                 }
-                return UnsafeRawBufferPointer(rebasing: output[..<outBuf.pos])
+                lastChunk = UnsafeRawBufferPointer(rebasing: output[..<outBuf.pos])
+                return lastChunk
             }
         }
     }
@@ -77,6 +95,56 @@ final class ZstdDecoder {
         inBuf = ZSTD_inBuffer(src: input.baseAddress, size: n, pos: 0)
         if n == 0 { inputEnded = true }
     }
+
+    /// At a frame boundary: if a skippable frame starts here, consumes it, checking that it
+    /// holds only zeros. Returns whether one was skipped.
+    private func skipFillerFrame() throws(BundleError) -> Bool {
+        guard try ensureInput(ZstdFrame.skippableHeaderSize) else { return false }
+        let head = UnsafeRawBufferPointer(start: input.baseAddress! + inBuf.pos, count: inBuf.size - inBuf.pos)
+        guard ZstdFrame.isSkippable(head) else { return false }
+        guard head.loadUnaligned(as: UInt32.self).littleEndian == ZstdFrame.skippableMagicBase else {
+            throw BundleError(.corruptStream, "'\(file.path)': the skippable frame at byte \(position) has magic variant \(head[0] & 0x0F); bundles use variant 0 only (damaged)")
+        }
+        let start = position
+        var remaining = UInt64(head.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian)
+        inBuf.pos += ZstdFrame.skippableHeaderSize
+        while remaining > 0 {
+            if inBuf.pos == inBuf.size {
+                try refill()
+                if inputEnded {
+                    throw BundleError(.truncated, "'\(file.path)' is truncated: it ends inside the filler frame at byte \(start)")
+                }
+            }
+            let count = Int(min(remaining, UInt64(inBuf.size - inBuf.pos)))
+            let bytes = UnsafeRawBufferPointer(start: input.baseAddress! + inBuf.pos, count: count)
+            guard !bytes.contains(where: { $0 != 0 }) else {
+                throw BundleError(.corruptStream, "'\(file.path)': the filler frame at byte \(start) holds non-zero bytes (damaged)")
+            }
+            inBuf.pos += count
+            remaining -= UInt64(count)
+        }
+        return true
+    }
+
+    /// Makes at least `count` unread bytes available in the input buffer, moving the unread
+    /// rest to the front first. Returns false when the file ends sooner.
+    private func ensureInput(_ count: Int) throws(BundleError) -> Bool {
+        while inBuf.size - inBuf.pos < count {
+            if inputEnded { return false }
+            let unread = inBuf.size - inBuf.pos
+            if inBuf.pos > 0 {
+                input.baseAddress!.copyMemory(from: input.baseAddress! + inBuf.pos, byteCount: unread)
+            }
+            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: input[unread...]))
+            totalIn += UInt64(n)
+            inBuf = ZSTD_inBuffer(src: input.baseAddress, size: unread + n, pos: 0)
+            if n == 0 { inputEnded = true }
+        }
+        return true
+    }
+
+    /// Offset in the file of the next unread compressed byte.
+    private var position: UInt64 { totalIn - UInt64(inBuf.size - inBuf.pos) }
 
     private func endOfInput() throws(BundleError) -> UnsafeRawBufferPointer? {
         if frameOpen || !sawFrame {
@@ -118,7 +186,7 @@ final class ZstdDecoder {
         case ZSTD_error_checksum_wrong:
             return BundleError(.corruptStream, "'\(file.path)': zstd checksum mismatch: the compressed data is damaged")
         default:
-            return BundleError(.corruptStream, "'\(file.path)': corrupt zstd stream at compressed byte \(totalIn - UInt64(inBuf.size - inBuf.pos)): \(name)")
+            return BundleError(.corruptStream, "'\(file.path)': corrupt zstd stream near byte \(position): \(name)")
         }
     }
 

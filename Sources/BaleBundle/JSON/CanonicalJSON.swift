@@ -10,7 +10,7 @@ extension JSONValue {
     /// - Precondition: every number is finite (always true for parsed values).
     public var canonicalBytes: [UInt8] {
         var output: [UInt8] = []
-        CanonicalWriter.write(self, to: &output)
+        CanonicalJSONWriter.write(self, to: &output)
         return output
     }
 
@@ -27,7 +27,8 @@ extension JSONValue {
 // MARK: - Writer
 
 /// The RFC 8785 serialization routines behind ``JSONValue/canonicalBytes``.
-private enum CanonicalWriter {
+private enum CanonicalJSONWriter {
+    /// Appends the canonical form of `value` to `output`.
     static func write(_ value: JSONValue, to output: inout [UInt8]) {
         switch value {
         case .null:
@@ -39,21 +40,21 @@ private enum CanonicalWriter {
         case .string(let string):
             writeString(string, to: &output)
         case .array(let elements):
-            output.append(ASCII.openBracket)
+            output.append(JSONByte.openBracket)
             for (position, element) in elements.enumerated() {
-                if position > 0 { output.append(ASCII.comma) }
+                if position > 0 { output.append(JSONByte.comma) }
                 write(element, to: &output)
             }
-            output.append(ASCII.closeBracket)
+            output.append(JSONByte.closeBracket)
         case .object(let members):
-            output.append(ASCII.openBrace)
+            output.append(JSONByte.openBrace)
             for (position, member) in sortedByUTF16(members).enumerated() {
-                if position > 0 { output.append(ASCII.comma) }
+                if position > 0 { output.append(JSONByte.comma) }
                 writeString(member.key, to: &output)
-                output.append(ASCII.colon)
+                output.append(JSONByte.colon)
                 write(member.value, to: &output)
             }
-            output.append(ASCII.closeBrace)
+            output.append(JSONByte.closeBrace)
         }
     }
 
@@ -98,21 +99,21 @@ private enum CanonicalWriter {
 
     /// Writes `string` quoted, escaping only what RFC 8785 §3.2.2.2 requires.
     static func writeString(_ string: String, to output: inout [UInt8]) {
-        output.append(ASCII.quote)
+        output.append(JSONByte.quote)
         if string.utf8.withContiguousStorageIfAvailable({ writeEscaped($0, to: &output) }) == nil {
             Array(string.utf8).withUnsafeBufferPointer { writeEscaped($0, to: &output) }
         }
-        output.append(ASCII.quote)
+        output.append(JSONByte.quote)
     }
 
     /// Copies `utf8` to `output`, escaping `"`, `\` and U+0000–U+001F.
     static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
         var runStart = 0
-        for (position, byte) in utf8.enumerated() where byte < 0x20 || byte == ASCII.quote || byte == ASCII.backslash {
+        for (position, byte) in utf8.enumerated() where byte < 0x20 || byte == JSONByte.quote || byte == JSONByte.backslash {
             output.append(contentsOf: utf8[runStart..<position])
             runStart = position + 1
             switch byte {
-            case ASCII.quote, ASCII.backslash: output.append(contentsOf: [ASCII.backslash, byte])
+            case JSONByte.quote, JSONByte.backslash: output.append(contentsOf: [JSONByte.backslash, byte])
             case 0x08: output.append(contentsOf: #"\b"#.utf8)
             case 0x09: output.append(contentsOf: #"\t"#.utf8)
             case 0x0A: output.append(contentsOf: #"\n"#.utf8)
@@ -134,7 +135,7 @@ private enum CanonicalWriter {
     static func writeNumber(_ number: Double, to output: inout [UInt8]) {
         precondition(number.isFinite, "RFC 8785 cannot represent \(number)")
         if number == 0 {
-            output.append(ASCII.zero)  // Covers -0 as well.
+            output.append(JSONByte.zero)  // Covers -0 as well.
             return
         }
         if number.rounded(.towardZero) == number, number.magnitude < 0x1p53 {
@@ -142,25 +143,25 @@ private enum CanonicalWriter {
             output.append(contentsOf: String(Int64(number)).utf8)
             return
         }
-        if number < 0 { output.append(ASCII.minus) }
+        if number < 0 { output.append(JSONByte.minus) }
         let (digits, n) = shortestDigits(of: number.magnitude)
         let k = digits.count
         // The value is 0.d₁d₂…d_k × 10ⁿ, i.e. s × 10^(n-k) in ECMA-262 terms.
         if k <= n && n <= 21 {
             output.append(contentsOf: digits)
-            output.append(contentsOf: repeatElement(ASCII.zero, count: n - k))
+            output.append(contentsOf: repeatElement(JSONByte.zero, count: n - k))
         } else if 0 < n && n <= 21 {
             output.append(contentsOf: digits[..<n])
-            output.append(ASCII.period)
+            output.append(JSONByte.period)
             output.append(contentsOf: digits[n...])
         } else if -6 < n && n <= 0 {
             output.append(contentsOf: "0.".utf8)
-            output.append(contentsOf: repeatElement(ASCII.zero, count: -n))
+            output.append(contentsOf: repeatElement(JSONByte.zero, count: -n))
             output.append(contentsOf: digits)
         } else {
             output.append(digits[0])
             if k > 1 {
-                output.append(ASCII.period)
+                output.append(JSONByte.period)
                 output.append(contentsOf: digits[1...])
             }
             output.append(contentsOf: (n - 1 < 0 ? "e-" : "e+").utf8)
@@ -183,20 +184,20 @@ private enum CanonicalWriter {
         var inExponent = false
         for byte in value.description.utf8 {
             switch byte {
-            case ASCII.zero...ASCII.nine where inExponent:
-                exponent = exponent * 10 + Int(byte - ASCII.zero)
-            case ASCII.zero...ASCII.nine:
+            case JSONByte.zero...JSONByte.nine where inExponent:
+                exponent = exponent * 10 + Int(byte - JSONByte.zero)
+            case JSONByte.zero...JSONByte.nine:
                 digits.append(byte)
                 if !seenPoint { integerDigitCount += 1 }
-            case ASCII.period: seenPoint = true
+            case JSONByte.period: seenPoint = true
             case UInt8(ascii: "e"): inExponent = true
-            case ASCII.minus: exponentSign = -1
+            case JSONByte.minus: exponentSign = -1
             default: break  // "+" in the exponent.
             }
         }
-        let leadingZeros = digits.prefix { $0 == ASCII.zero }.count
+        let leadingZeros = digits.prefix { $0 == JSONByte.zero }.count
         digits.removeFirst(leadingZeros)
-        while digits.last == ASCII.zero { digits.removeLast() }
+        while digits.last == JSONByte.zero { digits.removeLast() }
         return (digits, integerDigitCount + exponentSign * exponent - leadingZeros)
     }
 }

@@ -28,7 +28,7 @@ public struct JSONParser: Sendable {
     }
 
     private func parse(buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
-        var scanner = Scanner(bytes: buffer, maxDepth: maxDepth)
+        var scanner = JSONScanner(bytes: buffer, maxDepth: maxDepth)
         do {
             return .success(try scanner.parseDocument())
         } catch {
@@ -60,7 +60,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
         var line = 1
         var column = 1
         for byte in bytes[..<offset] {
-            if byte == ASCII.newline {
+            if byte == JSONByte.newline {
                 line += 1
                 column = 1
             } else if byte & 0xC0 != 0x80 {
@@ -77,18 +77,24 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
 // MARK: - Scanner
 
 /// The single-use state machine behind ``JSONParser``.
-private struct Scanner {
+private struct JSONScanner {
     /// An array or object that is still open. Its finished elements (or member
     /// values) and member keys sit at the top of the shared `values` and `keys`
     /// stacks, so no per-container buffers are grown while parsing.
     struct Frame {
+        /// Whether this is an object rather than an array.
         let isObject: Bool
+        /// Index in `values` of this container's first element or member value.
         let firstValue: Int
+        /// Index in `keys` of this object's first key.
         let firstKey: Int
     }
 
+    /// The whole input.
     let bytes: UnsafeBufferPointer<UInt8>
+    /// The deepest container nesting allowed.
     let maxDepth: Int
+    /// Offset of the next unread byte.
     var index = 0
     /// Finished values of all open containers, innermost last.
     var values: [JSONValue] = []
@@ -97,11 +103,7 @@ private struct Scanner {
     /// Reused buffer for strings that contain escapes.
     var scratch: [UInt8] = []
 
-    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
-        self.bytes = bytes
-        self.maxDepth = maxDepth
-    }
-
+    /// Parses the whole input as one value followed only by whitespace.
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             throw fail("a byte order mark is not allowed", at: 0)
@@ -111,11 +113,11 @@ private struct Scanner {
         expectValue: while true {
             skipWhitespace()
             switch peek() {
-            case ASCII.openBracket, ASCII.openBrace:
+            case JSONByte.openBracket, JSONByte.openBrace:
                 guard frames.count < maxDepth else {
                     throw fail("nesting exceeds the maximum depth of \(maxDepth)", at: index)
                 }
-                let isObject = peek() == ASCII.openBrace
+                let isObject = peek() == JSONByte.openBrace
                 index += 1
                 skipWhitespace()
                 if peek() == Self.closer(isObject) {
@@ -134,7 +136,7 @@ private struct Scanner {
                 values.append(value)
                 skipWhitespace()
                 switch peek() {
-                case ASCII.comma:
+                case JSONByte.comma:
                     let comma = index
                     index += 1
                     skipWhitespace()
@@ -162,7 +164,7 @@ private struct Scanner {
 
     /// The byte that closes an object or an array.
     static func closer(_ isObject: Bool) -> UInt8 {
-        isObject ? ASCII.closeBrace : ASCII.closeBracket
+        isObject ? JSONByte.closeBrace : JSONByte.closeBracket
     }
 
     /// Pops the elements of `frame` off the value stack into an array.
@@ -188,10 +190,11 @@ private struct Scanner {
 
     // MARK: - Scalars
 
+    /// Parses a string, number or literal starting at `index`.
     mutating func parseScalar() throws(JSONParseError) -> JSONValue {
         switch peek() {
-        case ASCII.quote: return .string(try parseString())
-        case ASCII.minus, ASCII.zero...ASCII.nine: return .number(try parseNumber())
+        case JSONByte.quote: return .string(try parseString())
+        case JSONByte.minus, JSONByte.zero...JSONByte.nine: return .number(try parseNumber())
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
@@ -199,6 +202,7 @@ private struct Scanner {
         }
     }
 
+    /// Consumes `literal` (`true`, `false` or `null`) at `index`.
     mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
         let length = literal.utf8CodeUnitCount
         let literalBytes = UnsafeBufferPointer(start: literal.utf8Start, count: length)
@@ -208,23 +212,24 @@ private struct Scanner {
         index += length
     }
 
+    /// Parses an RFC 8259 number; rejects values that overflow `Double`.
     mutating func parseNumber() throws(JSONParseError) -> Double {
         let start = index
-        let negative = peek() == ASCII.minus
+        let negative = peek() == JSONByte.minus
         if negative { index += 1 }
         let integerStart = index
         switch peek() {
-        case ASCII.zero:
+        case JSONByte.zero:
             index += 1
             if isDigit(peek()) { throw fail("leading zeros are not allowed", at: integerStart) }
-        case ASCII.one...ASCII.nine:
+        case JSONByte.one...JSONByte.nine:
             skipDigits()
         default:
             throw fail("expected a digit after '-', found \(found())", at: index)
         }
         let integerDigits = index - integerStart
         var isInteger = true
-        if peek() == ASCII.period {
+        if peek() == JSONByte.period {
             isInteger = false
             index += 1
             try expectDigits(after: "the decimal point")
@@ -232,13 +237,13 @@ private struct Scanner {
         if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
             isInteger = false
             index += 1
-            if peek() == ASCII.plus || peek() == ASCII.minus { index += 1 }
+            if peek() == JSONByte.plus || peek() == JSONByte.minus { index += 1 }
             try expectDigits(after: "the exponent marker")
         }
         if isInteger && integerDigits <= 15 {
             // Exact in Double; skips the general decimal-to-binary conversion.
             var magnitude: Int64 = 0
-            for digit in bytes[integerStart..<index] { magnitude = magnitude * 10 + Int64(digit &- ASCII.zero) }
+            for digit in bytes[integerStart..<index] { magnitude = magnitude * 10 + Int64(digit &- JSONByte.zero) }
             return negative ? -Double(magnitude) : Double(magnitude)
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
@@ -248,17 +253,20 @@ private struct Scanner {
         return value
     }
 
+    /// Consumes one or more digits, which must follow `what`.
     mutating func expectDigits(after what: String) throws(JSONParseError) {
         guard isDigit(peek()) else { throw fail("expected a digit after \(what), found \(found())", at: index) }
         skipDigits()
     }
 
+    /// Consumes zero or more digits.
     mutating func skipDigits() {
         while isDigit(peek()) { index += 1 }
     }
 
+    /// Whether `byte` is an ASCII digit.
     func isDigit(_ byte: UInt8) -> Bool {
-        ASCII.zero...ASCII.nine ~= byte
+        JSONByte.zero...JSONByte.nine ~= byte
     }
 
     // MARK: - Strings
@@ -266,17 +274,18 @@ private struct Scanner {
     /// Parses an object key onto the key stack and consumes the following ':'.
     mutating func parseMemberKey() throws(JSONParseError) {
         let start = index
-        guard peek() == ASCII.quote else {
+        guard peek() == JSONByte.quote else {
             throw fail("expected a string object key, found \(found())", at: index)
         }
         keys.append((try parseString(), start))
         skipWhitespace()
-        guard peek() == ASCII.colon else {
+        guard peek() == JSONByte.colon else {
             throw fail("expected ':' after an object key, found \(found())", at: index)
         }
         index += 1
     }
 
+    /// Parses a string literal starting at its opening quote.
     mutating func parseString() throws(JSONParseError) -> String {
         let open = index
         index += 1
@@ -286,13 +295,13 @@ private struct Scanner {
             index = endOfPlainRun(from: index)
             guard index < bytes.count else { throw fail("unterminated string", at: open) }
             switch bytes[index] {
-            case ASCII.quote:
+            case JSONByte.quote:
                 let run = UnsafeBufferPointer(rebasing: bytes[runStart..<index])
                 index += 1
                 guard hasEscapes else { return String(decoding: run, as: UTF8.self) }
                 scratch.append(contentsOf: run)
                 return String(decoding: scratch, as: UTF8.self)
-            case ASCII.backslash:
+            case JSONByte.backslash:
                 if !hasEscapes { scratch.removeAll(keepingCapacity: true) }
                 hasEscapes = true
                 scratch.append(contentsOf: bytes[runStart..<index])
@@ -312,7 +321,7 @@ private struct Scanner {
         var position = start
         while position < bytes.count {
             let byte = bytes[position]
-            if byte < 0x20 || byte >= 0x80 || byte == ASCII.quote || byte == ASCII.backslash { break }
+            if byte < 0x20 || byte >= 0x80 || byte == JSONByte.quote || byte == JSONByte.backslash { break }
             position += 1
         }
         return position
@@ -324,7 +333,7 @@ private struct Scanner {
         index += 1
         let replacement: UInt8
         switch peek() {
-        case ASCII.quote, ASCII.backslash, ASCII.slash: replacement = peek()
+        case JSONByte.quote, JSONByte.backslash, JSONByte.slash: replacement = peek()
         case UInt8(ascii: "b"): replacement = 0x08
         case UInt8(ascii: "f"): replacement = 0x0C
         case UInt8(ascii: "n"): replacement = 0x0A
@@ -333,20 +342,17 @@ private struct Scanner {
         case UInt8(ascii: "u"):
             index += 1
             let unit = try parseHex4(escapeStart: start)
+            let unpaired = "unpaired surrogate \(Self.hex(unit, prefix: "\\u", width: 4))"
             var scalar = UInt32(unit)
-            if UTF16.isTrailSurrogate(unit) {
-                throw fail("unpaired surrogate \(Self.hex(unit, prefix: "\\u", width: 4))", at: start)
-            }
+            if UTF16.isTrailSurrogate(unit) { throw fail(unpaired, at: start) }
             if UTF16.isLeadSurrogate(unit) {
                 let next = index
-                guard peek() == ASCII.backslash, next + 1 < bytes.count, bytes[next + 1] == UInt8(ascii: "u") else {
-                    throw fail("unpaired surrogate \(Self.hex(unit, prefix: "\\u", width: 4))", at: start)
+                guard peek() == JSONByte.backslash, next + 1 < bytes.count, bytes[next + 1] == UInt8(ascii: "u") else {
+                    throw fail(unpaired, at: start)
                 }
                 index += 2
                 let trail = try parseHex4(escapeStart: next)
-                guard UTF16.isTrailSurrogate(trail) else {
-                    throw fail("unpaired surrogate \(Self.hex(unit, prefix: "\\u", width: 4))", at: start)
-                }
+                guard UTF16.isTrailSurrogate(trail) else { throw fail(unpaired, at: start) }
                 scalar = 0x10000 + (UInt32(unit - 0xD800) << 10) + UInt32(trail - 0xDC00)
             }
             // Surrogates were excluded above, so the scalar is always valid.
@@ -359,13 +365,14 @@ private struct Scanner {
         index += 1
     }
 
+    /// Consumes the 4 hex digits of a `\u` escape that began at `escapeStart`.
     mutating func parseHex4(escapeStart: Int) throws(JSONParseError) -> UInt16 {
         var unit: UInt16 = 0
         for _ in 0..<4 {
             let byte = peek()
             let nibble: UInt8
             switch byte {
-            case ASCII.zero...ASCII.nine: nibble = byte - ASCII.zero
+            case JSONByte.zero...JSONByte.nine: nibble = byte - JSONByte.zero
             case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
             case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
             default: throw fail("invalid \\u escape, expected 4 hex digits, found \(found())", at: escapeStart)
@@ -401,6 +408,7 @@ private struct Scanner {
         index = start + continuations + 1
     }
 
+    /// The error for a malformed UTF-8 sequence whose lead byte is at `start`.
     func invalidUTF8(at start: Int) -> JSONParseError {
         fail("invalid UTF-8 sequence starting with byte \(Self.hex(bytes[start], prefix: "0x", width: 2))", at: start)
     }
@@ -412,8 +420,9 @@ private struct Scanner {
         index < bytes.count ? bytes[index] : 0
     }
 
+    /// Consumes space, tab, LF and CR.
     mutating func skipWhitespace() {
-        while index < bytes.count, ASCII.isWhitespace(bytes[index]) { index += 1 }
+        while index < bytes.count, JSONByte.isWhitespace(bytes[index]) { index += 1 }
     }
 
     /// Describes the input at `index` for an error message.
@@ -427,10 +436,12 @@ private struct Scanner {
         }
     }
 
+    /// An error at `offset` with line and column resolved.
     func fail(_ message: String, at offset: Int) -> JSONParseError {
         JSONParseError(message: message, offset: offset, in: bytes)
     }
 
+    /// `value` in uppercase hex after `prefix`, zero-padded to `width` digits.
     static func hex(_ value: some BinaryInteger, prefix: String, width: Int) -> String {
         let digits = String(value, radix: 16, uppercase: true)
         return prefix + String(repeating: "0", count: max(0, width - digits.count)) + digits
@@ -445,10 +456,11 @@ private struct Scanner {
     }
 }
 
-// MARK: - ASCII
+// MARK: - JSONByte
 
-/// Byte constants for the JSON grammar.
-enum ASCII {
+/// Byte constants for the JSON grammar, shared by the parser and the
+/// canonical writer.
+enum JSONByte {
     static let newline = UInt8(ascii: "\n")
     static let quote = UInt8(ascii: "\"")
     static let backslash = UInt8(ascii: "\\")

@@ -35,7 +35,7 @@ public struct BundleReader: Sendable {
     /// Reads only the manifest and signature, checking them (and the signature policy) but not
     /// the payload. Fast on any bundle size: it decompresses just the start of the stream.
     public func readHeader(_ path: String) throws(BundleError) -> BundleInfo {
-        let stream = try BundleStream(path: path, limits: limits)
+        let stream = try BundleStream(path: path, limits: limits, headerOnly: true)
         return try stream.readHeader(checking: self).info
     }
 

@@ -5,12 +5,13 @@ final class BundleStream {
     private let limits: BundleLimits
     private let compressedSize: UInt64
 
-    init(path: String, limits: BundleLimits) throws(BundleError) {
+    /// Opens `path`. With `headerOnly`, only the first zstd frame (the header entries) is read.
+    init(path: String, limits: BundleLimits, headerOnly: Bool = false) throws(BundleError) {
         file = try InputFile(path: path)
         let status = try file.status()
         guard status.isRegular else { throw BundleError(.io, "'\(path)' is not a regular file", path: path) }
         compressedSize = status.size
-        tar = try TarReader(decoder: ZstdDecoder(file: file, limits: limits))
+        tar = try TarReader(decoder: ZstdDecoder(file: file, limits: limits, firstFrameOnly: headerOnly))
         self.limits = limits
     }
 

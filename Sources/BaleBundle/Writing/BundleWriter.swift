@@ -23,7 +23,7 @@ public struct BundleWriter: Sendable {
     /// Compression settings for the payload.
     public var compression: ZstdSettings
     /// Read size per step.
-    private let chunkSize = 4 << 20
+    private let chunkSize = 1 << 20
     /// zstd level of the header frame: it is small, so the best level costs nothing.
     static let headerLevel = 19
 
