@@ -69,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "baleTests",
-            dependencies: ["BaleBundle", "BaleTesting"],
+            dependencies: ["bale", "BaleBundle", "BaleTesting"],
             swiftSettings: strictSettings
         ),
     ],
