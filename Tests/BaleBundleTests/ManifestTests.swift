@@ -25,14 +25,13 @@ import Testing
     }
 
     @Test func unknownFieldsOfANewerMinorVersionAreKept() throws {
-        var value = try JSONParser().parse(Self.sample().canonicalBytes())
+        let value = try JSONParser().parse(Self.sample().canonicalBytes())
         guard case .object(var top) = value, case .object(var target)? = top["target"] else { Issue.record(); return }
         top["formatVersion"] = "1.7"
         top["futureTopLevel"] = ["a": 1]
         target["futureNested"] = true
         top["target"] = .object(target)
-        value = .object(top)
-        let bytes = value.canonicalBytes
+        let bytes = Self.sealed(top)
         let manifest = try Manifest.decode(bytes)
         #expect(manifest.formatVersion == FormatVersion(major: 1, minor: 7))
         #expect(manifest.canonicalBytes() == bytes)
@@ -46,11 +45,20 @@ import Testing
         #expect(error?.message.contains("upgrade bale") == true)
     }
 
-    @Test(arguments: ["name", "version", "createdAt", "creator", "target", "model", "plugins", "files", "metrics", "formatVersion"])
+    /// Canonical bytes of `object` with a correct `manifestSha256`, as a writer would make them.
+    static func sealed(_ object: [String: JSONValue]) -> [UInt8] {
+        var object = object
+        object["manifestSha256"] = nil
+        object["manifestSha256"] = .string(SHA256Digest.hex(of: JSONValue.object(object).canonicalBytes))
+        return JSONValue.object(object).canonicalBytes
+    }
+
+    @Test(arguments: ["name", "version", "createdAt", "creator", "target", "model", "plugins", "files", "metrics", "formatVersion", "manifestSha256"])
     func missingRequiredFieldIsNamed(_ field: String) throws {
         guard case .object(var top) = try JSONParser().parse(Self.sample().canonicalBytes()) else { return }
         top[field] = nil
-        let error = bundleError { _ = try Manifest.decode(JSONValue.object(top).canonicalBytes) }
+        let bytes = field == "manifestSha256" ? JSONValue.object(top).canonicalBytes : Self.sealed(top)
+        let error = bundleError { _ = try Manifest.decode(bytes) }
         #expect(error?.code == .manifestInvalid)
         #expect(error?.message.contains("'\(field)'") == true, "\(String(describing: error))")
     }
@@ -77,8 +85,19 @@ import Testing
     @Test func wrongTypeIsNamed() throws {
         guard case .object(var top) = try JSONParser().parse(Self.sample().canonicalBytes()) else { return }
         top["files"] = [["path": "a", "size": "big", "sha256": .string(Self.digest), "mediaType": "x"]]
-        let error = bundleError { _ = try Manifest.decode(JSONValue.object(top).canonicalBytes) }
+        let error = bundleError { _ = try Manifest.decode(Self.sealed(top)) }
         #expect(error?.message.contains("files[0].size") == true, "\(String(describing: error))")
+    }
+
+    @Test func everyFlippedByteOfTheManifestIsCaught() {
+        let bytes = Self.sample().canonicalBytes()
+        for index in bytes.indices {
+            for mask: UInt8 in [0x01, 0x20, 0x80] {
+                var flipped = bytes
+                flipped[index] ^= mask
+                #expect(bundleError { _ = try Manifest.decode(flipped) } != nil, "flip \(mask) at \(index)")
+            }
+        }
     }
 
     @Test func timestampRules() {

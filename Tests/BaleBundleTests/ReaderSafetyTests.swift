@@ -132,6 +132,19 @@ import Testing
         #expect(error.message.contains("weights/w0.bin"))
     }
 
+    @Test func everyFlippedManifestByteIsCaughtEvenWhenRecompressed() throws {
+        let fixture = Fixture()
+        let (path, _) = try fixture.pack()
+        let tar = Zstd.decompress(readBytes(path))
+        let manifest = try #require(tarEntries(tar).first { $0.path == "manifest.json" })
+        for index in manifest.dataOffset..<(manifest.dataOffset + manifest.size) {
+            var flipped = tar
+            flipped[index] ^= 0x01
+            let flippedPath = fixture.dir.write("m.bale", Zstd.compress(flipped, level: 1))
+            #expect(bundleError { _ = try BundleReader().verify(flippedPath) } != nil, "manifest byte \(index - manifest.dataOffset)")
+        }
+    }
+
     @Test func nonZeroFillerIsRefused() throws {
         let fixture = Fixture()
         let (path, _) = try fixture.pack()

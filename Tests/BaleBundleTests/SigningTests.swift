@@ -66,10 +66,14 @@ import Testing
         let (path, _) = try fixture.pack(signingKey: key)
         var tar = Zstd.decompress(readBytes(path))
         let manifest = try #require(tarEntries(tar).first { $0.path == "manifest.json" })
-        // "demo" → "demp": still a valid manifest, so only the signature can catch it.
-        let text = Array(tar[manifest.dataOffset..<(manifest.dataOffset + manifest.size)])
-        let at = try #require(findSubsequence(Array(#""name":"demo""#.utf8), in: text))
-        tar[manifest.dataOffset + at + 11] = UInt8(ascii: "p")
+        // An attacker's edit: "demo" → "demp", manifestSha256 recomputed. The manifest is valid,
+        // so only the signature can catch it.
+        var edited = try Manifest.decode(Array(tar[manifest.dataOffset..<(manifest.dataOffset + manifest.size)]))
+        edited.name = "demp"
+        let bytes = edited.canonicalBytes()
+        try #require(bytes.count == manifest.size)
+        tar.replaceSubrange(manifest.dataOffset..<(manifest.dataOffset + manifest.size), with: bytes)
+        #expect(try Manifest.decode(bytes).name == "demp")
         let tampered = fixture.dir.write("t.bale", Zstd.compress(tar))
         #expect(bundleError { _ = try BundleReader(publicKey: key.publicKey).verify(tampered) }?.code == .signatureInvalid)
     }

@@ -22,6 +22,7 @@ extension Manifest {
         guard value.canonicalBytes == bytes else {
             throw invalid("is not in canonical form (RFC 8785: sorted keys, no whitespace); it was edited or written by a non-conforming tool")
         }
+        try checkSelfDigest(object)
         var manifest: Manifest
         do {
             manifest = try JSONDecoder().decode(Manifest.self, from: Data(bytes))
@@ -34,6 +35,26 @@ extension Manifest {
         try manifest.validate(limits: limits)
         return manifest
     }
+
+    /// Checks `manifestSha256`, the digest of the manifest without that member, so that any
+    /// damaged byte of the manifest is caught even where the rest would still be valid.
+    private static func checkSelfDigest(_ object: [String: JSONValue]) throws(BundleError) {
+        guard let field = object[selfDigestKey] else {
+            throw invalid("is missing the required field '\(selfDigestKey)'")
+        }
+        guard case .string(let recorded) = field, SHA256Digest.isHex(recorded) else {
+            throw invalid("field '\(selfDigestKey)' must be 64 lowercase hex digits")
+        }
+        var rest = object
+        rest[selfDigestKey] = nil
+        let actual = SHA256Digest.hex(of: JSONValue.object(rest).canonicalBytes)
+        guard actual == recorded else {
+            throw invalid("is damaged: its contents hash to \(actual), but its '\(selfDigestKey)' says \(recorded)")
+        }
+    }
+
+    /// The member holding the manifest's own digest.
+    static let selfDigestKey = "manifestSha256"
 
     private static func checkVersion(_ field: JSONValue?) throws(BundleError) {
         guard let field else { throw invalid("is missing the required field 'formatVersion'") }
@@ -92,7 +113,7 @@ extension Manifest {
     // MARK: - Encoding
 
     /// The canonical JSON bytes (RFC 8785) of this manifest, keeping unknown fields from
-    /// ``source``.
+    /// ``source``, with `manifestSha256` set to the digest of the rest.
     public func canonicalBytes() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -100,7 +121,10 @@ extension Manifest {
         let data = try! encoder.encode(self)
         var value = try! JSONParser().parse(Array(data))
         if let source { value = value.keepingUnknownFields(from: source) }
-        return value.canonicalBytes
+        guard case .object(var object) = value else { preconditionFailure("a manifest encodes to an object") }
+        object[Self.selfDigestKey] = nil
+        object[Self.selfDigestKey] = .string(SHA256Digest.hex(of: JSONValue.object(object).canonicalBytes))
+        return JSONValue.object(object).canonicalBytes
     }
 
     /// The bundle identity: lowercase hex SHA-256 of ``canonicalBytes()``.
