@@ -14,11 +14,15 @@ let package = Package(
     products: [
         .executable(name: "bale", targets: ["bale"]),
         .library(name: "BaleBundle", targets: ["BaleBundle"]),
+        .library(name: "BaleGraph", targets: ["BaleGraph"]),
+        .library(name: "BaleRuntime", targets: ["BaleRuntime"]),
+        .library(name: "BaleONNX", targets: ["BaleONNX"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         // MARK: - System libraries (Debian: libarchive-dev, libzstd-dev)
@@ -45,11 +49,23 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: - Graph IR and runtime (what an edge device runs; no packager code)
+        .target(name: "BaleGraph", swiftSettings: strictSettings),
+        .target(name: "BaleRuntime", dependencies: ["BaleGraph"], swiftSettings: strictSettings),
+
+        // MARK: - Packager
+        .target(
+            name: "BaleONNX",
+            dependencies: ["BaleGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto/onnx-subset.proto"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: - Command-line tool
         .executableTarget(
             name: "bale",
             dependencies: [
-                "BaleBundle",
+                "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -65,6 +81,22 @@ let package = Package(
         .testTarget(
             name: "BaleBundleTests",
             dependencies: ["BaleBundle", "BaleTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BaleGraphTests",
+            dependencies: ["BaleGraph", "BaleRuntime", "BaleTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BaleRuntimeTests",
+            dependencies: ["BaleGraph", "BaleRuntime"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BaleONNXTests",
+            dependencies: ["BaleGraph", "BaleRuntime", "BaleONNX", "BaleTesting"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,4 @@
+extension KernelRegistry {
+    /// Elementwise kernels, by operator key.
+    static let elementwiseKernels: [String: KernelFunction] = [:]
+}

@@ -1,0 +1,131 @@
+public import BaleGraph
+
+/// What a kernel gets: the node being run, its input tensors and attribute accessors.
+///
+/// Accessors throw a ``RuntimeError`` naming the node and the attribute when a value has the
+/// wrong type, so kernels never trap on bad models.
+public struct KernelContext: Sendable {
+    /// The node being executed.
+    public let node: Node
+    /// Input tensors in the node's input order; `nil` where an optional input is omitted.
+    public let inputs: [Tensor?]
+    /// Worker threads the kernel may use (1 = run on the caller's thread).
+    public let threads: Int
+
+    /// Creates a context.
+    public init(node: Node, inputs: [Tensor?], threads: Int = 1) {
+        self.node = node
+        self.inputs = inputs
+        self.threads = threads
+    }
+
+    // MARK: - Errors
+
+    /// An error prefixed with the node's name and op, e.g. `node 'conv1' (Conv): ...`.
+    public func error(_ message: String) -> RuntimeError {
+        RuntimeError("node '\(node.name)' (\(node.opType)): \(message)")
+    }
+
+    // MARK: - Inputs
+
+    /// Input `index`, which must be present.
+    public func input(_ index: Int) throws(RuntimeError) -> Tensor {
+        guard index < inputs.count, let tensor = inputs[index] else {
+            throw error("missing required input \(index)")
+        }
+        return tensor
+    }
+
+    /// Input `index`, or `nil` when omitted.
+    public func optionalInput(_ index: Int) -> Tensor? {
+        index < inputs.count ? inputs[index] : nil
+    }
+
+    /// Input `index` as f32 elements, which must be an f32 tensor.
+    public func floatInput(_ index: Int) throws(RuntimeError) -> Tensor {
+        let tensor = try input(index)
+        guard tensor.dtype == .f32 else { throw error("input \(index) must be f32, got \(tensor.dtype)") }
+        return tensor
+    }
+
+    /// Input `index` read as a list of integers (e.g. a shape or axes tensor).
+    public func intsInput(_ index: Int) throws(RuntimeError) -> [Int]? {
+        guard let tensor = optionalInput(index) else { return nil }
+        guard let values = tensor.int64s else { throw error("input \(index) must be an integer tensor, got \(tensor.dtype)") }
+        return values.map { Int($0) }
+    }
+
+    // MARK: - Attributes
+
+    /// An integer attribute, or `defaultValue` when absent.
+    public func int(_ name: String, _ defaultValue: Int) throws(RuntimeError) -> Int {
+        try optionalInt(name) ?? defaultValue
+    }
+
+    /// An integer attribute, or `nil` when absent.
+    public func optionalInt(_ name: String) throws(RuntimeError) -> Int? {
+        switch node.attributes[name] {
+        case nil: return nil
+        case .int(let v)?: return v
+        default: throw error("attribute '\(name)' must be an int")
+        }
+    }
+
+    /// A float attribute, or `defaultValue` when absent.
+    public func float(_ name: String, _ defaultValue: Float) throws(RuntimeError) -> Float {
+        switch node.attributes[name] {
+        case nil: return defaultValue
+        case .float(let v)?: return v
+        case .int(let v)?: return Float(v)
+        default: throw error("attribute '\(name)' must be a float")
+        }
+    }
+
+    /// A string attribute, or `defaultValue` when absent.
+    public func string(_ name: String, _ defaultValue: String) throws(RuntimeError) -> String {
+        switch node.attributes[name] {
+        case nil: return defaultValue
+        case .string(let v)?: return v
+        default: throw error("attribute '\(name)' must be a string")
+        }
+    }
+
+    /// An integer-list attribute, or `nil` when absent.
+    public func ints(_ name: String) throws(RuntimeError) -> [Int]? {
+        switch node.attributes[name] {
+        case nil: return nil
+        case .ints(let v)?: return v
+        default: throw error("attribute '\(name)' must be a list of ints")
+        }
+    }
+
+    /// A float-list attribute, or `nil` when absent.
+    public func floats(_ name: String) throws(RuntimeError) -> [Float]? {
+        switch node.attributes[name] {
+        case nil: return nil
+        case .floats(let v)?: return v
+        default: throw error("attribute '\(name)' must be a list of floats")
+        }
+    }
+
+    /// A tensor attribute, or `nil` when absent.
+    public func tensor(_ name: String) throws(RuntimeError) -> Tensor? {
+        switch node.attributes[name] {
+        case nil: return nil
+        case .tensor(let v)?: return v
+        default: throw error("attribute '\(name)' must be a tensor")
+        }
+    }
+
+    /// Normalises a possibly negative `axis` for a tensor of `rank`, or throws naming `what`.
+    public func axis(_ axis: Int, rank: Int, _ what: String = "axis") throws(RuntimeError) -> Int {
+        let normalised = axis < 0 ? axis + rank : axis
+        guard (0..<max(rank, 1)).contains(normalised) else {
+            throw error("\(what) \(axis) is out of range for rank \(rank)")
+        }
+        return normalised
+    }
+}
+
+/// A kernel: computes a node's outputs from its inputs.
+public typealias KernelFunction = @Sendable (KernelContext) throws(RuntimeError) -> [Tensor]

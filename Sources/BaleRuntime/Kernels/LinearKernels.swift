@@ -1,0 +1,4 @@
+extension KernelRegistry {
+    /// Linear kernels, by operator key.
+    static let linearKernels: [String: KernelFunction] = [:]
+}

@@ -1,0 +1,4 @@
+extension KernelRegistry {
+    /// Math kernels, by operator key.
+    static let mathKernels: [String: KernelFunction] = [:]
+}

@@ -1,0 +1,4 @@
+extension KernelRegistry {
+    /// Neural kernels, by operator key.
+    static let neuralKernels: [String: KernelFunction] = [:]
+}

@@ -1,0 +1,4 @@
+extension KernelRegistry {
+    /// Tensor kernels, by operator key.
+    static let tensorKernels: [String: KernelFunction] = [:]
+}
