@@ -17,12 +17,13 @@ let package = Package(
         .library(name: "BaleGraph", targets: ["BaleGraph"]),
         .library(name: "BaleRuntime", targets: ["BaleRuntime"]),
         .library(name: "BaleONNX", targets: ["BaleONNX"]),
+        .library(name: "BalePackager", targets: ["BalePackager"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: - System libraries (Debian: libarchive-dev, libzstd-dev)
@@ -51,7 +52,7 @@ let package = Package(
 
         // MARK: - Graph IR and runtime (what an edge device runs; no packager code)
         .target(name: "BaleGraph", swiftSettings: strictSettings),
-        .target(name: "BaleRuntime", dependencies: ["BaleGraph"], swiftSettings: strictSettings),
+        .target(name: "BaleRuntime", dependencies: ["BaleGraph", "BaleBundle"], swiftSettings: strictSettings),
 
         // MARK: - Packager
         .target(
@@ -61,11 +62,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .target(
+            name: "BalePackager",
+            dependencies: ["BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: - Command-line tool
         .executableTarget(
             name: "bale",
             dependencies: [
-                "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX",
+                "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -95,7 +102,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BaleONNXTests",
-            dependencies: ["BaleGraph", "BaleRuntime", "BaleONNX", "BaleTesting"],
+            dependencies: ["BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager", "BaleTesting"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

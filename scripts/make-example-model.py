@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes scripts/example/tiny-mlp/: a tiny ONNX classifier (4 -> 8 -> 3, ReLU, Softmax) with
-fixed weights, its labels and a sample input, used by scripts/demo and the tests.
+fixed weights, its labels, a sample input and the expected output (numpy), used by scripts/demo
+and the tests.
 
 Deterministic: the same onnx version writes the same bytes. Needs `pip install onnx numpy`;
 the output is committed, so nothing else needs Python.
@@ -38,5 +39,12 @@ onnx.save(model, os.path.join(out, "model.onnx"))
 
 with open(os.path.join(out, "labels.txt"), "w") as f:
     f.write("setosa\nversicolor\nvirginica\n")
-np.save(os.path.join(out, "sample-input.npy"), np.array([[5.1, 3.5, 1.4, 0.2]], dtype=np.float32))
+sample = np.array([[5.1, 3.5, 1.4, 0.2]], dtype=np.float32)
+np.save(os.path.join(out, "sample-input.npy"), sample)
+# The expected output, computed with numpy (float64, then rounded to float32).
+hidden = np.maximum(sample.astype(np.float64) @ w1 + b1, 0)
+logits = hidden @ w2 + b2
+expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+expected /= expected.sum(axis=1, keepdims=True)
+np.save(os.path.join(out, "sample-output.npy"), expected.astype(np.float32))
 print("wrote", out)

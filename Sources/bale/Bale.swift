@@ -16,7 +16,7 @@ struct Bale: ParsableCommand {
             See docs/bundle-format.md.
             """,
         version: version,
-        subcommands: [Pack.self, Inspect.self, Verify.self, Unpack.self, Keygen.self, Sign.self]
+        subcommands: [Pack.self, Build.self, Run.self, Inspect.self, Verify.self, Unpack.self, Keygen.self, Sign.self]
     )
 
     /// Runs the command; a failure prints one line, `error: <what is wrong>`, to standard error

@@ -64,7 +64,7 @@ struct Inspect: ParsableCommand {
         rows.append(("signature", info.signature.map { "ed25519, key \($0.keyID) (check with: bale verify --key PUB)" } ?? "none"))
         let ratio = Double(info.compressedSize) / Double(max(1, info.uncompressedSize)) * 100
         rows.append(("size", "\(formatBytes(info.compressedSize)) compressed, \(formatBytes(info.uncompressedSize)) uncompressed (\(String(format: "%.1f", ratio)) %)"))
-        for (key, value) in m.metrics.sorted(by: { $0.key < $1.key }) { rows.append(("metric", "\(key) = \(value)")) }
+        rows += metricRows(m.metrics)
         rows.append(("files", "\(m.files.count)"))
 
         let width = rows.map(\.0.count).max() ?? 0
@@ -77,6 +77,31 @@ struct Inspect: ParsableCommand {
             text += "  \(paddedSize)  \(file.mediaType.padding(toLength: typeWidth, withPad: " ", startingAt: 0))  \(file.path)\n"
         }
         return text
+    }
+
+    /// Graph figures first (nodes, op counts, parameters, weight bytes), then other metrics.
+    private func metricRows(_ metrics: [String: JSONValue]) -> [(String, String)] {
+        var rows: [(String, String)] = []
+        var rest = metrics
+        if case .number(let nodes)? = rest.removeValue(forKey: "nodes") {
+            var text = "\(Int(nodes))"
+            if case .number(let source)? = rest.removeValue(forKey: "sourceNodes") { text += " (\(Int(source)) before optimisation)" }
+            rows.append(("nodes", text))
+        }
+        if case .object(let ops)? = rest.removeValue(forKey: "ops") {
+            let counts = ops.compactMap { key, value -> (String, Int)? in
+                if case .number(let n) = value { return (key, Int(n)) }
+                return nil
+            }
+            rows.append(("ops", counts.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { "\($0.0) ×\($0.1)" }.joined(separator: ", ")))
+        }
+        if case .number(let parameters)? = rest.removeValue(forKey: "parameters") {
+            var text = "\(Int(parameters))"
+            if case .number(let bytes)? = rest.removeValue(forKey: "weightBytes") { text += " (\(formatBytes(UInt64(bytes))) of weights)" }
+            rows.append(("parameters", text))
+        }
+        for (key, value) in rest.sorted(by: { $0.key < $1.key }) { rows.append(("metric", "\(key) = \(value)")) }
+        return rows
     }
 
     private func describe(_ tensor: Manifest.TensorSpec) -> String {

@@ -120,6 +120,19 @@ public struct BundleWriter: Sendable {
                 digest.update(chunk)
                 try tar.write(chunk)
             }
+        case .producer(let producer):
+            var written: UInt64 = 0
+            try producer.produce { chunk throws(BundleError) in
+                written += UInt64(chunk.count)
+                guard written <= file.size else {
+                    throw BundleError(.invalidInput, "payload '\(file.path)' produced more than its declared \(file.size) bytes", path: file.path)
+                }
+                digest.update(chunk)
+                try tar.write(chunk)
+            }
+            guard written == file.size else {
+                throw BundleError(.invalidInput, "payload '\(file.path)' produced \(written) bytes, expected \(file.size)", path: file.path)
+            }
         case .file(let path):
             let input = try InputFile(path: path)
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)

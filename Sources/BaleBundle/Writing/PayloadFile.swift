@@ -6,6 +6,25 @@ public struct PayloadFile: Sendable, Hashable {
         case file(path: String)
         /// Bytes in memory (small generated files such as `graph.json`).
         case bytes([UInt8])
+        /// Bytes produced on demand while the bundle is written (e.g. tensors serialised one at
+        /// a time, so a model is never held twice in memory).
+        case producer(any PayloadProducer)
+
+        public static func == (a: Source, b: Source) -> Bool {
+            switch (a, b) {
+            case (.file(let x), .file(let y)): x == y
+            case (.bytes(let x), .bytes(let y)): x == y
+            default: false
+            }
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            switch self {
+            case .file(let path): hasher.combine(path)
+            case .bytes(let bytes): hasher.combine(bytes)
+            case .producer: hasher.combine(0)
+            }
+        }
     }
 
     /// Path inside the bundle (see ``BundlePath``).
@@ -30,6 +49,13 @@ public struct PayloadFile: Sendable, Hashable {
     public init(path: String, bytes: [UInt8], mediaType: String? = nil) {
         self.init(path: path, source: .bytes(bytes), size: UInt64(bytes.count), mediaType: mediaType)
     }
+}
+
+/// Writes a payload file's bytes on demand; it must produce exactly the size declared in its
+/// ``PayloadFile``.
+public protocol PayloadProducer: Sendable {
+    /// Hands the file's bytes to `sink`, in order, in any number of chunks.
+    func produce(into sink: (UnsafeRawBufferPointer) throws(BundleError) -> Void) throws(BundleError)
 }
 
 /// Media types recorded for payload files, and the model formats recognised by extension.

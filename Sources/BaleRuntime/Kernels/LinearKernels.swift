@@ -1,4 +1,96 @@
+import BaleGraph
+
 extension KernelRegistry {
     /// Linear kernels, by operator key.
-    static let linearKernels: [String: KernelFunction] = [:]
+    static let linearKernels: [String: KernelFunction] = [
+        "Gemm": Linear.gemm,
+        "MatMul": Linear.matMul,
+    ]
+}
+
+extension Linear {
+    // MARK: - Gemm
+
+    /// Gemm: `alpha · A' · B' + beta · C` on f32, where `A'` is A (`M × K`) or its transpose
+    /// (`transA`), `B'` likewise (`transB`), and optional C broadcasts to `M × N`; then the
+    /// fused `activation`, if any.
+    static func gemm(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
+        let a = try context.floatInput(0)
+        let b = try context.floatInput(1)
+        guard a.shape.count == 2, b.shape.count == 2 else {
+            throw context.error("A and B must be 2-D, got \(a.shape) and \(b.shape)")
+        }
+        let transA = try context.int("transA", 0) != 0
+        let transB = try context.int("transB", 0) != 0
+        let alpha = try context.float("alpha", 1)
+        let beta = try context.float("beta", 1)
+        let activation = try FusedActivation(context)
+        let (m, k) = transA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+        let (depth, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        guard k == depth else {
+            throw context.error(
+                "inner dimensions differ: A is \(a.shape) (transA \(transA)), B is \(b.shape) (transB \(transB))")
+        }
+        var y: [Float]
+        if let c = context.optionalInput(2) {
+            guard c.dtype == .f32 else { throw context.error("input 2 must be f32, got \(c.dtype)") }
+            let plan = try BroadcastPlan(operands: [c.shape], into: [m, n], context)
+            y = plan.expand(c.asFloats).map { beta * $0 }
+        } else {
+            guard let count = Shapes.count([m, n]) else {
+                throw context.error("output shape [\(m), \(n)] is too large")
+            }
+            y = [Float](repeating: 0, count: count)
+        }
+        let aRows = transA ? transposed(a.asFloats, rows: k, cols: m) : a.asFloats
+        let bRows = transB ? transposed(b.asFloats, rows: n, cols: k) : b.asFloats
+        multiply(aRows, bRows, into: &y, m: m, n: n, k: k, alpha: alpha)
+        finish(&y, columns: n, bias: nil, activation: activation)
+        return [Tensor(shape: [m, n], floats: y)]
+    }
+
+    // MARK: - MatMul
+
+    /// MatMul with NumPy `matmul` semantics on f32: a 1-D A gains (and loses) a leading 1, a 1-D
+    /// B a trailing 1, and batch dimensions broadcast. Bale extension: optional input 2 is a 1-D
+    /// bias of length N added to the last dimension, before the fused `activation`, if any.
+    static func matMul(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
+        let a = try context.floatInput(0)
+        let b = try context.floatInput(1)
+        guard !a.shape.isEmpty, !b.shape.isEmpty else {
+            throw context.error("A and B must have rank >= 1, got \(a.shape) and \(b.shape)")
+        }
+        let aShape = a.shape.count == 1 ? [1] + a.shape : a.shape
+        let bShape = b.shape.count == 1 ? b.shape + [1] : b.shape
+        let (m, k) = (aShape[aShape.count - 2], aShape[aShape.count - 1])
+        let (depth, n) = (bShape[bShape.count - 2], bShape[bShape.count - 1])
+        guard k == depth else { throw context.error("inner dimensions differ: A is \(a.shape), B is \(b.shape)") }
+        let aBatch = Array(aShape.dropLast(2))
+        let bBatch = Array(bShape.dropLast(2))
+        let batch = try BroadcastPlan([aBatch, bBatch], context)
+        guard let aCount = Shapes.count(aBatch), let bCount = Shapes.count(bBatch),
+            let total = Shapes.count(batch.shape + [m, n])
+        else { throw context.error("shapes \(a.shape) and \(b.shape) are too large") }
+        let bias = try matMulBias(context, n: n)
+        let activation = try FusedActivation(context)
+
+        var y = [Float](repeating: 0, count: total)
+        let pairs = batch.map(Array(0..<aCount), Array(0..<bCount)) { ($0, $1) }
+        multiply(a.asFloats, b.asFloats, into: &y, m: m, n: n, k: k, batches: pairs)
+        finish(&y, columns: n, bias: bias, activation: activation)
+
+        var shape = batch.shape + [m, n]
+        if b.shape.count == 1 { shape.removeLast() }
+        if a.shape.count == 1 { shape.remove(at: shape.count - (b.shape.count == 1 ? 1 : 2)) }
+        return [Tensor(shape: shape, floats: y)]
+    }
+
+    /// MatMul's optional bias (input 2): 1-D f32 of length `n`.
+    private static func matMulBias(_ context: KernelContext, n: Int) throws(RuntimeError) -> [Float]? {
+        guard let bias = context.optionalInput(2) else { return nil }
+        guard bias.dtype == .f32, bias.shape == [n] else {
+            throw context.error("bias must be f32 of shape [\(n)], got \(bias.dtype)\(bias.shape)")
+        }
+        return bias.asFloats
+    }
 }

@@ -1,0 +1,162 @@
+public import BaleGraph
+
+/// Runs a graph on the CPU, node by node, with the kernels of ``KernelRegistry``.
+///
+/// Built once per loaded model; ``run(_:)`` keeps all its state local, so one executor serves
+/// concurrent inferences. Intermediate values are released right after their last use.
+///
+/// Example:
+/// ```swift
+/// let executor = try Executor(graph: graph)
+/// let outputs = try executor.run(["input": Tensor(shape: [1, 4], floats: [5.1, 3.5, 1.4, 0.2])])
+/// ```
+public final class Executor: Sendable {
+    /// The graph being run.
+    public let graph: Graph
+    /// Worker threads kernels may use.
+    public let threads: Int
+    private let steps: [Step]
+    private let slotCount: Int
+    private let inputSlots: [(info: ValueInfo, slot: Int)]
+    private let outputSlots: [(name: String, slot: Int)]
+    private let constants: [(slot: Int, tensor: Tensor)]
+
+    /// One node, resolved: its kernel, where its inputs and outputs live, what to free after.
+    private struct Step: Sendable {
+        var node: Node
+        var kernel: KernelFunction
+        var inputs: [Int?]
+        var outputs: [Int?]
+        var release: [Int]
+    }
+
+    /// Resolves every node's kernel and value slots.
+    /// - Throws: a ``RuntimeError`` listing every operator without a kernel, or naming the
+    ///   first node that uses a value nothing defines.
+    public init(graph: Graph, threads: Int = 1) throws(RuntimeError) {
+        self.graph = graph
+        self.threads = max(1, threads)
+
+        var missing: [String: [String]] = [:]
+        for node in graph.nodes where KernelRegistry.kernel(domain: node.domain, opType: node.opType) == nil {
+            missing[KernelRegistry.key(domain: node.domain, opType: node.opType), default: []].append(node.name)
+        }
+        if !missing.isEmpty {
+            let list = missing.keys.sorted().map { "\($0) (nodes \(missing[$0]!.joined(separator: ", ")))" }
+            throw RuntimeError("no kernel for: \(list.joined(separator: "; "))")
+        }
+
+        var slots: [String: Int] = [:]
+        func slot(_ name: String) -> Int {
+            if let existing = slots[name] { return existing }
+            slots[name] = slots.count
+            return slots.count - 1
+        }
+        constants = graph.initializers.keys.sorted().map { (slot($0), graph.initializers[$0]!) }
+        inputSlots = graph.inputs.map { ($0, slot($0.name)) }
+        var defined = Set(slots.keys)
+        var resolved: [Step] = []
+        for node in graph.nodes {
+            var inputs: [Int?] = []
+            for name in node.inputs {
+                if name.isEmpty { inputs.append(nil); continue }
+                guard defined.contains(name) else {
+                    throw RuntimeError("node '\(node.name)' (\(node.opType)) uses '\(name)', which no graph input, initializer or earlier node defines")
+                }
+                inputs.append(slots[name])
+            }
+            let outputs = node.outputs.map { $0.isEmpty ? nil : slot($0) }
+            node.outputs.filter { !$0.isEmpty }.forEach { defined.insert($0) }
+            resolved.append(Step(node: node, kernel: KernelRegistry.kernel(domain: node.domain, opType: node.opType)!, inputs: inputs, outputs: outputs, release: []))
+        }
+        var outputs: [(String, Int)] = []
+        for output in graph.outputs {
+            guard defined.contains(output.name) else { throw RuntimeError("graph output '\(output.name)' is not produced by any node") }
+            outputs.append((output.name, slots[output.name]!))
+        }
+        outputSlots = outputs
+
+        // Release each intermediate after its last use; never graph outputs or initializers.
+        let kept = Set(outputs.map(\.1) + constants.map(\.slot))
+        var lastUse: [Int: Int] = [:]
+        for (index, step) in resolved.enumerated() {
+            for case let input? in step.inputs { lastUse[input] = index }
+            for case let output? in step.outputs where lastUse[output] == nil { lastUse[output] = index }
+        }
+        for (slot, index) in lastUse where !kept.contains(slot) { resolved[index].release.append(slot) }
+        steps = resolved
+        slotCount = slots.count
+    }
+
+    /// Runs the graph on `feeds` (one tensor per graph input, by name).
+    /// - Returns: every graph output by name.
+    public func run(_ feeds: [String: Tensor]) throws(RuntimeError) -> [String: Tensor] {
+        try run(feeds, observe: nil)
+    }
+
+    /// Runs the graph, showing every value a node produces to `observe` (for shape inference).
+    func run(_ feeds: [String: Tensor], observe: ((String, Tensor) -> Void)?) throws(RuntimeError) -> [String: Tensor] {
+        var values = [Tensor?](repeating: nil, count: slotCount)
+        for (slot, tensor) in constants { values[slot] = tensor }
+        try bindInputs(feeds, into: &values)
+        for step in steps {
+            let inputs = step.inputs.map { $0.flatMap { values[$0] } }
+            let context = KernelContext(node: step.node, inputs: inputs, threads: threads)
+            let results = try step.kernel(context)
+            for (index, slot) in step.outputs.enumerated() {
+                guard let slot else { continue }
+                guard index < results.count else {
+                    throw context.error("produced \(results.count) outputs, the node declares \(step.outputs.count)")
+                }
+                values[slot] = results[index]
+                observe?(step.node.outputs[index], results[index])
+            }
+            for slot in step.release { values[slot] = nil }
+        }
+        var outputs: [String: Tensor] = [:]
+        for (name, slot) in outputSlots { outputs[name] = values[slot] }
+        return outputs
+    }
+
+    /// Checks feeds against the declared inputs (names, types, fixed and symbolic dimensions).
+    private func bindInputs(_ feeds: [String: Tensor], into values: inout [Tensor?]) throws(RuntimeError) {
+        let declared = Set(inputSlots.map(\.info.name))
+        if let unknown = feeds.keys.sorted().first(where: { !declared.contains($0) }) {
+            throw RuntimeError("unknown input '\(unknown)'; the model's inputs are: \(inputSlots.map(\.info.name).joined(separator: ", "))")
+        }
+        var symbols: [String: Int] = [:]
+        for (info, slot) in inputSlots {
+            guard let tensor = feeds[info.name] else { throw RuntimeError("missing input '\(info.name)' (\(info.type))") }
+            guard tensor.dtype == info.type.dtype else {
+                throw RuntimeError("input '\(info.name)': expected \(info.type.dtype), got \(tensor.dtype)")
+            }
+            if let dims = info.type.shape {
+                let problem = InputShape.mismatch(tensor.shape, dims, symbols: &symbols)
+                if let problem { throw RuntimeError("input '\(info.name)': expected shape \(info.type), got \(tensor.shape): \(problem)") }
+            }
+            values[slot] = tensor
+        }
+    }
+}
+
+/// Matching concrete input shapes against declared ones.
+enum InputShape {
+    /// Why `shape` does not fit `dims` (binding symbolic names consistently), or `nil`.
+    static func mismatch(_ shape: [Int], _ dims: [Dim], symbols: inout [String: Int]) -> String? {
+        guard shape.count == dims.count else { return "rank \(shape.count), expected \(dims.count)" }
+        for (axis, (size, dim)) in zip(shape, dims).enumerated() {
+            switch dim {
+            case .fixed(let expected) where expected != size:
+                return "dimension \(axis) is \(size), expected \(expected)"
+            case .symbolic(let name) where !name.isEmpty:
+                if let bound = symbols[name], bound != size {
+                    return "dimension \(axis) ('\(name)') is \(size), but '\(name)' is \(bound) elsewhere"
+                }
+                symbols[name] = size
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+}

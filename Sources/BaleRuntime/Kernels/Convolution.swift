@@ -1,0 +1,160 @@
+import BaleGraph
+
+/// The reference Conv kernel (f32, 1-D and 2-D spatial).
+///
+/// Per batch item and group, the input patches are unrolled into a `[C/group·kH·kW, oH·oW]`
+/// matrix (im2col) and multiplied by the group's weights with ``ConvMatrixMultiply``. Two cases
+/// skip the unrolling: depthwise groups (one input channel) run a direct loop per filter, and
+/// 1×1 kernels with unit strides and no padding multiply the input itself.
+enum ConvKernel {
+    // MARK: - Kernel
+
+    /// Conv: X `[N, C, (H,) W]`, W `[M, C/group, (kH,) kW]`, optional B `[M]` → Y `[N, M, (oH,) oW]`,
+    /// with `auto_pad`, `pads`, `strides`, `dilations`, `group`, and the fused `activation` if any.
+    static func conv(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
+        let (x, w) = (try context.floatInput(0), try context.floatInput(1))
+        guard x.shape.count == 3 || x.shape.count == 4 else {
+            throw context.error("X must be [N, C, W] or [N, C, H, W], got \(x.shape)")
+        }
+        guard w.shape.count == x.shape.count else {
+            throw context.error("W shape \(w.shape) does not match the rank of X \(x.shape)")
+        }
+        let group = try context.int("group", 1)
+        let (batch, channels, filters) = (x.shape[0], x.shape[1], w.shape[0])
+        guard group > 0, channels % group == 0, channels / group == w.shape[1], filters % group == 0 else {
+            throw context.error("group \(group) does not fit X channels \(channels) and W shape \(w.shape)")
+        }
+        let kernel = Array(w.shape[2...])
+        if let declared = try context.ints("kernel_shape"), declared != kernel {
+            throw context.error("kernel_shape \(declared) does not match W shape \(w.shape)")
+        }
+        let bias = context.optionalInput(2) == nil ? nil : try context.floatInput(2)
+        if let bias, bias.shape != [filters] { throw context.error("B shape \(bias.shape) must be [\(filters)]") }
+        let geometry = try WindowGeometry(context, input: Array(x.shape[2...]), kernel: kernel)
+        let activation = try FusedActivation(context)
+        let shape = [batch, filters] + geometry.outputShape
+        let count = try context.checkedCount(shape)
+        let plan = Plan(geometry: geometry, batch: batch, channels: w.shape[1], filters: filters / group, groups: group)
+        let needsColumns = plan.needsColumns && count > 0
+        let columns = needsColumns ? try context.checkedCount([plan.depth, geometry.outputPlane], of: "im2col") : 0
+
+        var y = [Float](repeating: 0, count: count)
+        if let bias = bias?.asFloats, count > 0 {
+            for plane in 0..<(batch * filters) {
+                y.replaceSubrange(plane * geometry.outputPlane..<(plane + 1) * geometry.outputPlane,
+                                  with: repeatElement(bias[plane % filters], count: geometry.outputPlane))
+            }
+        }
+        var scratch = [Float](repeating: 0, count: columns)
+        x.asFloats.withUnsafeBufferPointer { xs in
+            w.asFloats.withUnsafeBufferPointer { ws in
+                y.withUnsafeMutableBufferPointer { ys in
+                    scratch.withUnsafeMutableBufferPointer { cs in
+                        guard let xp = xs.baseAddress, let wp = ws.baseAddress, let yp = ys.baseAddress else { return }
+                        plan.run(x: xp, weights: wp, y: yp, scratch: cs.baseAddress)
+                    }
+                }
+            }
+        }
+        activation?.apply(to: &y)
+        return [Tensor(shape: shape, floats: y)]
+    }
+
+    // MARK: - Plan
+
+    /// The loop structure of one validated Conv node.
+    private struct Plan {
+        /// Window geometry (a 1-D Conv has height ``WindowAxis/unit``).
+        var geometry: WindowGeometry
+        /// Batch size.
+        var batch: Int
+        /// Input channels per group.
+        var channels: Int
+        /// Filters (output channels) per group.
+        var filters: Int
+        /// Number of groups.
+        var groups: Int
+
+        /// Rows of the im2col matrix: one per (channel, tap).
+        var depth: Int { channels * geometry.height.kernel * geometry.width.kernel }
+        /// Whether the input is already its own im2col matrix (1×1 kernel, unit strides, no padding).
+        var isPointwise: Bool {
+            [geometry.height, geometry.width].allSatisfy {
+                $0.kernel == 1 && $0.stride == 1 && $0.padBegin == 0 && $0.padEnd == 0
+            }
+        }
+        /// Whether a scratch im2col matrix is needed.
+        var needsColumns: Bool { channels > 1 && !isPointwise }
+
+        /// Accumulates every batch item and group into `y` (pre-filled with the bias).
+        func run(
+            x: UnsafePointer<Float>, weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+            scratch: UnsafeMutablePointer<Float>?
+        ) {
+            let (inPlane, outPlane, taps) = (geometry.inputPlane, geometry.outputPlane, depth)
+            for item in 0..<batch {
+                for group in 0..<groups {
+                    let input = x + (item * groups + group) * channels * inPlane
+                    let output = y + (item * groups + group) * filters * outPlane
+                    let kernel = weights + group * filters * taps
+                    if channels == 1 {
+                        for filter in 0..<filters { direct(input, kernel + filter * taps, into: output + filter * outPlane) }
+                    } else if isPointwise {
+                        ConvMatrixMultiply.accumulate(kernel, input, into: output, m: filters, n: outPlane, k: taps)
+                    } else if let scratch {
+                        unroll(input, into: scratch)
+                        ConvMatrixMultiply.accumulate(kernel, scratch, into: output, m: filters, n: outPlane, k: taps)
+                    }
+                }
+            }
+        }
+
+        /// One input plane convolved with one filter, accumulated into one output plane (depthwise).
+        private func direct(
+            _ x: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
+        ) {
+            let (h, w) = (geometry.height, geometry.width)
+            for ki in 0..<h.kernel {
+                for kj in 0..<w.kernel {
+                    let (rows, columns) = (h.positions(reading: ki), w.positions(reading: kj))
+                    guard let first = columns.first else { continue }
+                    let weight = weights[ki * w.kernel + kj]
+                    for oh in rows {
+                        let source = x + h.coordinate(oh, tap: ki) * w.input + w.coordinate(first, tap: kj)
+                        let target = y + oh * w.output + first
+                        if w.stride == 1 {
+                            ConvMatrixMultiply.multiplyAdd(weight, source, into: target, count: columns.count)
+                        } else {
+                            for i in 0..<columns.count { target[i] += weight * source[i * w.stride] }
+                        }
+                    }
+                }
+            }
+        }
+
+        /// im2col: row `(c, ki, kj)` of `columns` holds what tap `(ki, kj)` of every window reads from channel `c`.
+        ///
+        /// Only the cells that read inside the input are written: the rest read padding, are the same
+        /// for every batch item and group, and stay zero from the buffer's initialisation.
+        private func unroll(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>) {
+            let (h, w) = (geometry.height, geometry.width)
+            var row = columns
+            for channel in 0..<channels {
+                let plane = x + channel * geometry.inputPlane
+                for ki in 0..<h.kernel {
+                    for kj in 0..<w.kernel {
+                        let (rows, columnRange) = (h.positions(reading: ki), w.positions(reading: kj))
+                        if let first = columnRange.first {
+                            for oh in rows {
+                                let source = plane + h.coordinate(oh, tap: ki) * w.input + w.coordinate(first, tap: kj)
+                                let target = row + oh * w.output + first
+                                for i in 0..<columnRange.count { target[i] = source[i * w.stride] }
+                            }
+                        }
+                        row += geometry.outputPlane
+                    }
+                }
+            }
+        }
+    }
+}

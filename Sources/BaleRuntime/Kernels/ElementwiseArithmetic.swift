@@ -1,0 +1,113 @@
+import BaleGraph
+import Foundation
+
+/// A binary arithmetic operator of the elementwise kernels, applied with broadcasting.
+///
+/// f32 follows IEEE 754; i32 and i64 wrap on overflow and divide truncating toward zero, as in
+/// C and ONNX (callers reject a zero integer divisor first). `max` and `min` propagate NaN, as
+/// NumPy's `maximum` and `minimum` do.
+enum ArithmeticOp: Sendable {
+    case add, sub, mul, div, max, min
+
+    /// The result over the broadcast elements of `a` and `b`, or `nil` unless both are f32, both
+    /// i32 or both i64.
+    func apply(_ a: TensorStorage, _ b: TensorStorage, _ plan: BroadcastPlan) -> TensorStorage? {
+        switch (a, b) {
+        case (.f32(let x), .f32(let y)): .f32(floats(x, y, plan))
+        case (.i32(let x), .i32(let y)): .i32(integers(x, y, plan))
+        case (.i64(let x), .i64(let y)): .i64(integers(x, y, plan))
+        default: nil
+        }
+    }
+
+    // MARK: - Per element type
+
+    private func floats(_ x: [Float], _ y: [Float], _ plan: BroadcastPlan) -> [Float] {
+        switch self {
+        case .add: plan.map(x, y) { $0 + $1 }
+        case .sub: plan.map(x, y) { $0 - $1 }
+        case .mul: plan.map(x, y) { $0 * $1 }
+        case .div: plan.map(x, y) { $0 / $1 }
+        case .max: plan.map(x, y) { $0.isNaN || $0 > $1 ? $0 : $1 }
+        case .min: plan.map(x, y) { $0.isNaN || $0 < $1 ? $0 : $1 }
+        }
+    }
+
+    private func integers<T: FixedWidthInteger>(_ x: [T], _ y: [T], _ plan: BroadcastPlan) -> [T] {
+        switch self {
+        case .add: plan.map(x, y) { $0 &+ $1 }
+        case .sub: plan.map(x, y) { $0 &- $1 }
+        case .mul: plan.map(x, y) { $0 &* $1 }
+        // Only `T.min / -1` overflows here; it wraps to `T.min` like two's-complement C.
+        case .div: plan.map(x, y) { $0.dividedReportingOverflow(by: $1).partialValue }
+        case .max: plan.map(x, y) { Swift.max($0, $1) }
+        case .min: plan.map(x, y) { Swift.min($0, $1) }
+        }
+    }
+}
+
+// MARK: - Kernels
+
+extension Elementwise {
+    /// Add, Sub, Mul, Div (`variadic == false`: inputs A, B) or Sum, Max, Min (`variadic`: one
+    /// or more inputs), all broadcasting, on f32, i32 or i64.
+    static func arithmetic(_ op: ArithmeticOp, variadic: Bool) -> KernelFunction {
+        { context throws(RuntimeError) in
+            let operands = try variadic ? allInputs(context) : [context.input(0), context.input(1)]
+            var result = operands[0]
+            for next in operands.dropFirst() {
+                guard next.dtype == result.dtype else {
+                    throw context.error("inputs must have the same type, got \(result.dtype) and \(next.dtype)")
+                }
+                if op == .div, next.dtype != .f32, next.int64s?.contains(0) == true {
+                    throw context.error("integer division by zero")
+                }
+                let plan = try BroadcastPlan([result.shape, next.shape], context)
+                guard let storage = op.apply(result.storage, next.storage, plan) else {
+                    throw context.error("inputs must be f32, i32 or i64, got \(next.dtype)")
+                }
+                result = Tensor(shape: plan.shape, storage: storage)
+            }
+            guard [.f32, .i32, .i64].contains(result.dtype) else {
+                throw context.error("inputs must be f32, i32 or i64, got \(result.dtype)")
+            }
+            return [result]
+        }
+    }
+
+    /// Pow: X (f32) raised to Y (f32 or integer), broadcasting; the result is f32.
+    static func pow(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
+        let x = try context.floatInput(0)
+        let y = try context.input(1)
+        guard [.f32, .i8, .u8, .i32, .i64].contains(y.dtype) else {
+            throw context.error("exponent must be f32 or an integer type, got \(y.dtype)")
+        }
+        let plan = try BroadcastPlan([x.shape, y.shape], context)
+        return [Tensor(shape: plan.shape, floats: plan.map(x.asFloats, y.asFloats) { Foundation.pow($0, $1) })]
+    }
+
+    /// Equal: A == B elementwise with broadcasting (f32, i32, i64 or bool); the result is bool.
+    static func equal(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
+        let a = try context.input(0)
+        let b = try context.input(1)
+        let plan = try BroadcastPlan([a.shape, b.shape], context)
+        let result: [Bool]
+        switch (a.storage, b.storage) {
+        case (.f32(let x), .f32(let y)): result = plan.map(x, y) { $0 == $1 }
+        case (.i32(let x), .i32(let y)): result = plan.map(x, y) { $0 == $1 }
+        case (.i64(let x), .i64(let y)): result = plan.map(x, y) { $0 == $1 }
+        case (.bool(let x), .bool(let y)): result = plan.map(x, y) { $0 == $1 }
+        default:
+            throw context.error("inputs must both be f32, i32, i64 or bool, got \(a.dtype) and \(b.dtype)")
+        }
+        return [Tensor(shape: plan.shape, storage: .bool(result))]
+    }
+
+    /// Every input of a variadic node, none omitted and at least one.
+    private static func allInputs(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
+        guard !context.inputs.isEmpty else { throw context.error("needs at least one input") }
+        var tensors: [Tensor] = []
+        for index in context.inputs.indices { tensors.append(try context.input(index)) }
+        return tensors
+    }
+}

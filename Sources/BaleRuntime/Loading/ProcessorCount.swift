@@ -1,0 +1,7 @@
+import Foundation
+
+/// The machine's usable cores.
+enum ProcessorCount {
+    /// Active processors, at least 1.
+    static var active: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+}

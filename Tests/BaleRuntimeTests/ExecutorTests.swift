@@ -1,0 +1,71 @@
+import BaleGraph
+import BaleRuntime
+import Testing
+
+@Suite struct ExecutorTests {
+    /// x[batch,2] → Gemm(w, b) → Relu → y
+    static func mlp() -> Graph {
+        Graph(
+            name: "mlp",
+            inputs: [ValueInfo(name: "x", type: TensorType(dtype: .f32, shape: [.symbolic("batch"), .fixed(2)]))],
+            outputs: [ValueInfo(name: "y", type: TensorType(dtype: .f32, shape: [.symbolic("batch"), .fixed(2)]))],
+            nodes: [
+                Node(name: "fc", opType: "Gemm", inputs: ["x", "w", "b"], outputs: ["h"]),
+                Node(name: "act", opType: "Relu", inputs: ["h"], outputs: ["y"]),
+            ],
+            initializers: ["w": Tensor(shape: [2, 2], floats: [1, -1, 2, 1]), "b": Tensor(shape: [2], floats: [0, -5])])
+    }
+
+    @Test func runsAGraph() throws {
+        let outputs = try Executor(graph: Self.mlp()).run(["x": Tensor(shape: [2, 2], floats: [1, 2, 3, 1])])
+        // [1,2]·w = [5, 1] + b = [5, -4] → relu [5, 0]; [3,1]·w = [5, -2] + b → [5, 0]
+        #expect(outputs["y"] == Tensor(shape: [2, 2], floats: [5, 0, 5, 0]))
+    }
+
+    @Test func listsEveryOperatorWithoutAKernel() {
+        var graph = Self.mlp()
+        graph.nodes += [
+            Node(name: "l1", opType: "LSTM", inputs: ["y"], outputs: ["a"]),
+            Node(name: "l2", opType: "LSTM", inputs: ["a"], outputs: ["b"]),
+            Node(name: "nms", opType: "NonMaxSuppression", inputs: ["b"], outputs: ["c"]),
+        ]
+        let error = #expect(throws: RuntimeError.self) { try Executor(graph: graph) }
+        #expect(error?.message == "no kernel for: LSTM (nodes l1, l2); NonMaxSuppression (nodes nms)")
+    }
+
+    @Test func refusesAValueNothingDefines() {
+        var graph = Self.mlp()
+        graph.nodes[1].inputs = ["ghost"]
+        let error = #expect(throws: RuntimeError.self) { try Executor(graph: graph) }
+        #expect(error?.message.contains("node 'act' (Relu) uses 'ghost'") == true)
+    }
+
+    @Test(arguments: [
+        (["x": Tensor(shape: [1, 2], storage: .i64([1, 2]))], "expected f32, got i64"),
+        (["x": Tensor(shape: [1, 3], floats: [1, 2, 3])], "dimension 1 is 3, expected 2"),
+        (["x": Tensor(shape: [2], floats: [1, 2])], "rank 1, expected 2"),
+        ([:], "missing input 'x'"),
+        (["x": Tensor(shape: [1, 2], floats: [1, 2]), "z": Tensor(shape: [1], floats: [1])], "unknown input 'z'"),
+    ] as [([String: Tensor], String)])
+    func refusesBadFeeds(_ feeds: [String: Tensor], _ mention: String) throws {
+        let executor = try Executor(graph: Self.mlp())
+        let error = #expect(throws: RuntimeError.self) { try executor.run(feeds) }
+        #expect(error?.message.contains(mention) == true, "\(String(describing: error))")
+    }
+
+    @Test func symbolicDimensionsBindConsistently() throws {
+        let graph = Graph(
+            name: "add",
+            inputs: [
+                ValueInfo(name: "a", type: TensorType(dtype: .f32, shape: [.symbolic("n")])),
+                ValueInfo(name: "b", type: TensorType(dtype: .f32, shape: [.symbolic("n")])),
+            ],
+            outputs: [ValueInfo(name: "c", type: TensorType(dtype: .f32, shape: [.symbolic("n")]))],
+            nodes: [Node(name: "add", opType: "Add", inputs: ["a", "b"], outputs: ["c"])])
+        let executor = try Executor(graph: graph)
+        let error = #expect(throws: RuntimeError.self) {
+            try executor.run(["a": Tensor(shape: [2], floats: [1, 2]), "b": Tensor(shape: [3], floats: [1, 2, 3])])
+        }
+        #expect(error?.message.contains("'n' is 2 elsewhere") == true)
+    }
+}
