@@ -74,6 +74,9 @@ public struct ONNXImporter: Sendable {
         let opsets = try OpsetImports(model.opsetImport)
         var converter = GraphConverter(baseDirectory: baseDirectory)
         var graph = try converter.convert(model.graph, opsets: opsets)
+        if opsets.versions[""] == nil, let node = graph.nodes.first(where: { $0.domain.isEmpty }) {
+            throw ImportError("the model imports no version of the default ONNX opset (domain '' or 'ai.onnx'), but node '\(node.name)' (\(node.opType)) is an ONNX operator")
+        }
         var normalizer = OpsetNormalizer(graph: graph, opset: opsets.onnx)
         graph = try normalizer.normalize()
         try GraphValidator.validate(&graph)

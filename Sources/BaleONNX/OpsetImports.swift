@@ -21,9 +21,9 @@ struct OpsetImports {
             }
             versions[domain] = max(versions[domain] ?? version, version)
         }
-        guard let onnx = versions[""] else {
-            throw ImportError("the model imports no version of the default ONNX opset (domain '' or 'ai.onnx')")
-        }
+        // A model of only `ai.onnx.ml` operators (a scikit-learn head) may import no default
+        // opset; its nodes then need no ONNX-domain rewrites, so the newest version stands in.
+        let onnx = versions[""] ?? Self.supportedONNX.upperBound
         guard Self.supportedONNX.contains(onnx) else {
             let hint =
                 onnx < Self.supportedONNX.lowerBound

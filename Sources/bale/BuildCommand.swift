@@ -65,7 +65,8 @@ struct Build: ParsableCommand {
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         for built in try ModelBuilder(options).build(imported.graph, source: source) {
             let metrics = built.info.manifest.metrics
-            print("built \(built.path) (\(built.profile.name)): \(formatBytes(built.info.compressedSize)), \(metrics["nodes"] ?? 0) nodes, \(metrics["parameters"] ?? 0) parameters")
+            let nodes = Int(metrics["nodes"]?.numberValue ?? 0), parameters = Int(metrics["parameters"]?.numberValue ?? 0)
+            print("built \(built.path) (\(built.profile.name)): \(formatBytes(built.info.compressedSize)), \(nodes) nodes, \(parameters) parameters")
             print("id \(built.info.id)")
         }
     }

@@ -412,7 +412,7 @@ struct FloatCase: CustomTestStringConvertible, Sendable {
             "inputs must have the same type, got f32 and i64"),
         ErrorCase(
             "Mul", [Tensor(shape: [1], storage: .bool([true])), Tensor(shape: [1], storage: .bool([true]))],
-            "inputs must be f32, i32 or i64, got bool"),
+            "inputs must be f32, f16, i8, u8, i32 or i64, got bool"),
         ErrorCase(
             "Div", [Tensor(shape: [2], int64s: [1, 2]), Tensor(shape: [2], int64s: [1, 0])], "integer division by zero"),
         ErrorCase("Sub", [Tensor(shape: [1], floats: [1])], "missing required input 1"),
@@ -441,7 +441,7 @@ struct FloatCase: CustomTestStringConvertible, Sendable {
             "cannot broadcast shapes [4] and [2, 3]"),
         ErrorCase(
             "Equal", [Tensor(shape: [1], floats: [1]), Tensor(shape: [1], storage: .i32([1]))],
-            "inputs must both be f32, i32, i64 or bool, got f32 and i32"),
+            "inputs must both have the same type (f32, f16, i8, u8, i32, i64 or bool), got f32 and i32"),
         ErrorCase("Cast", [unaryInput], attributes: ["to": .int(16)], "unsupported target type 16"),
         ErrorCase("Cast", [unaryInput], "missing attribute 'to'"),
         ErrorCase("Cast", [unaryInput], attributes: ["to": .string("f32")], "attribute 'to' must be an int"),

@@ -97,3 +97,31 @@ import Testing
         Self.assertClose(try Executor(graph: optimized).run(["x": x])["y"], try Executor(graph: graph).run(["x": x])["y"])
     }
 }
+
+@Suite struct ShapeInferenceTests {
+    static func gemm(weight: [Int]) -> Graph {
+        Graph(
+            name: "g",
+            inputs: [ValueInfo(name: "x", type: TensorType(dtype: .f32, shape: [.symbolic("batch"), .fixed(4)]))],
+            outputs: [ValueInfo(name: "y", type: TensorType(dtype: .f32, shape: nil))],
+            nodes: [
+                Node(name: "fc", opType: "Gemm", inputs: ["x", "w"], outputs: ["h"]),
+                Node(name: "flat", opType: "Reshape", inputs: ["h", "s"], outputs: ["y"]),
+            ],
+            initializers: [
+                "w": Tensor(shape: weight, floats: .init(repeating: 1, count: weight.reduce(1, *))),
+                "s": Tensor(shape: [1], int64s: [-1]),
+            ])
+    }
+
+    @Test func namesSymbolicAndScaledDimensions() throws {
+        let graph = try ShapeInference.run(Self.gemm(weight: [4, 3]))
+        #expect(graph.valueTypes["h"] == TensorType(dtype: .f32, shape: [.symbolic("batch"), .fixed(3)]))
+        #expect(graph.outputs[0].type == TensorType(dtype: .f32, shape: [.symbolic("batch*3")]))
+    }
+
+    @Test func aWeightThatDoesNotFitItsUseIsNamed() {
+        let error = #expect(throws: RuntimeError.self) { try ShapeInference.run(Self.gemm(weight: [5, 3])) }
+        #expect(error?.message.contains("node 'fc' (Gemm)") == true, "\(String(describing: error))")
+    }
+}

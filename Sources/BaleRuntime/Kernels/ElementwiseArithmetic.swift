@@ -3,17 +3,23 @@ import Foundation
 
 /// A binary arithmetic operator of the elementwise kernels, applied with broadcasting.
 ///
-/// f32 follows IEEE 754; i32 and i64 wrap on overflow and divide truncating toward zero, as in
-/// C and ONNX (callers reject a zero integer divisor first). `max` and `min` propagate NaN, as
+/// f32 follows IEEE 754 (f16 is computed in f32 and rounded back); integers wrap on overflow and
+/// divide truncating toward zero, as in C and ONNX (callers reject a zero integer divisor first). `max` and `min` propagate NaN, as
 /// NumPy's `maximum` and `minimum` do.
 enum ArithmeticOp: Sendable {
     case add, sub, mul, div, max, min
 
-    /// The result over the broadcast elements of `a` and `b`, or `nil` unless both are f32, both
-    /// i32 or both i64.
+    /// Element types the arithmetic kernels take.
+    static let types: [DType] = [.f32, .f16, .i8, .u8, .i32, .i64]
+
+    /// The result over the broadcast elements of `a` and `b`, or `nil` unless both have the
+    /// same type from ``types``.
     func apply(_ a: TensorStorage, _ b: TensorStorage, _ plan: BroadcastPlan) -> TensorStorage? {
         switch (a, b) {
         case (.f32(let x), .f32(let y)): .f32(floats(x, y, plan))
+        case (.f16, .f16): .f16(floats(a.widenedHalves, b.widenedHalves, plan).map { Float16($0).bitPattern })
+        case (.i8(let x), .i8(let y)): .i8(integers(x, y, plan))
+        case (.u8(let x), .u8(let y)): .u8(integers(x, y, plan))
         case (.i32(let x), .i32(let y)): .i32(integers(x, y, plan))
         case (.i64(let x), .i64(let y)): .i64(integers(x, y, plan))
         default: nil
@@ -59,34 +65,47 @@ extension Elementwise {
                 guard next.dtype == result.dtype else {
                     throw context.error("inputs must have the same type, got \(result.dtype) and \(next.dtype)")
                 }
-                if op == .div, next.dtype != .f32, next.int64s?.contains(0) == true {
+                if op == .div, !next.dtype.isFloatingPoint, next.int64s?.contains(0) == true {
                     throw context.error("integer division by zero")
                 }
                 let plan = try BroadcastPlan([result.shape, next.shape], context)
                 guard let storage = op.apply(result.storage, next.storage, plan) else {
-                    throw context.error("inputs must be f32, i32 or i64, got \(next.dtype)")
+                    throw context.error("inputs must be f32, f16, i8, u8, i32 or i64, got \(next.dtype)")
                 }
                 result = Tensor(shape: plan.shape, storage: storage)
             }
-            guard [.f32, .i32, .i64].contains(result.dtype) else {
-                throw context.error("inputs must be f32, i32 or i64, got \(result.dtype)")
+            guard ArithmeticOp.types.contains(result.dtype) else {
+                throw context.error("inputs must be f32, f16, i8, u8, i32 or i64, got \(result.dtype)")
             }
             return [result]
         }
     }
 
-    /// Pow: X (f32) raised to Y (f32 or integer), broadcasting; the result is f32.
+    /// Pow: X (f32, i32 or i64) raised to Y (f32 or an integer type), broadcasting; the result
+    /// has X's type (integer results computed in double precision and truncated, as ONNX does).
     static func pow(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
-        let x = try context.floatInput(0)
+        let x = try context.input(0)
         let y = try context.input(1)
         guard [.f32, .i8, .u8, .i32, .i64].contains(y.dtype) else {
             throw context.error("exponent must be f32 or an integer type, got \(y.dtype)")
         }
         let plan = try BroadcastPlan([x.shape, y.shape], context)
-        return [Tensor(shape: plan.shape, floats: plan.map(x.asFloats, y.asFloats) { Foundation.pow($0, $1) })]
+        switch x.storage {
+        case .f32(let base):
+            return [Tensor(shape: plan.shape, floats: plan.map(base, y.asFloats) { Foundation.pow($0, $1) })]
+        case .i32, .i64:
+            let exponents = y.int64s.map { $0.map(Double.init) } ?? y.asFloats.map(Double.init)
+            let values = plan.map(x.int64s!.map(Double.init), exponents) { Foundation.pow($0, $1) }
+            let integers = values.map { $0.isFinite ? Int64(clamping: Int64(exactly: $0.rounded(.towardZero)) ?? 0) : 0 }
+            let storage: TensorStorage = x.dtype == .i32 ? .i32(integers.map { Int32(truncatingIfNeeded: $0) }) : .i64(integers)
+            return [Tensor(shape: plan.shape, storage: storage)]
+        default:
+            throw context.error("base must be f32, i32 or i64, got \(x.dtype)")
+        }
     }
 
-    /// Equal: A == B elementwise with broadcasting (f32, i32, i64 or bool); the result is bool.
+    /// Equal: A == B elementwise with broadcasting (any Bale type, both the same); the result is
+    /// bool.
     static func equal(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
         let a = try context.input(0)
         let b = try context.input(1)
@@ -96,9 +115,12 @@ extension Elementwise {
         case (.f32(let x), .f32(let y)): result = plan.map(x, y) { $0 == $1 }
         case (.i32(let x), .i32(let y)): result = plan.map(x, y) { $0 == $1 }
         case (.i64(let x), .i64(let y)): result = plan.map(x, y) { $0 == $1 }
+        case (.i8(let x), .i8(let y)): result = plan.map(x, y) { $0 == $1 }
+        case (.u8(let x), .u8(let y)): result = plan.map(x, y) { $0 == $1 }
+        case (.f16, .f16): result = plan.map(a.storage.widenedHalves, b.storage.widenedHalves) { $0 == $1 }
         case (.bool(let x), .bool(let y)): result = plan.map(x, y) { $0 == $1 }
         default:
-            throw context.error("inputs must both be f32, i32, i64 or bool, got \(a.dtype) and \(b.dtype)")
+            throw context.error("inputs must both have the same type (f32, f16, i8, u8, i32, i64 or bool), got \(a.dtype) and \(b.dtype)")
         }
         return [Tensor(shape: plan.shape, storage: .bool(result))]
     }
@@ -109,5 +131,13 @@ extension Elementwise {
         var tensors: [Tensor] = []
         for index in context.inputs.indices { tensors.append(try context.input(index)) }
         return tensors
+    }
+}
+
+extension TensorStorage {
+    /// f16 elements widened to f32 (empty for other types).
+    var widenedHalves: [Float] {
+        if case .f16(let bits) = self { return bits.map { Float(Float16(bitPattern: $0)) } }
+        return []
     }
 }

@@ -9,6 +9,6 @@ public enum Optimizer {
         graph = DeadNodeElimination.run(graph)
         graph = BatchNormFolding.run(graph)
         graph = ActivationFusion.run(graph)
-        return ShapeInference.run(DeadNodeElimination.run(graph))
+        return try ShapeInference.run(DeadNodeElimination.run(graph))
     }
 }

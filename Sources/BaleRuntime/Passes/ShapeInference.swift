@@ -6,19 +6,33 @@ public import BaleGraph
 /// A dimension that is the same in both runs is fixed; one that follows a symbol is named after
 /// it (`batch`), or after a multiple of it (`batch*8`) when it scales with it; anything else is
 /// unknown. Running the real kernels keeps inference exact for every operator Bale supports, and
-/// doubles as a check that the model runs at all. A model that fails on zero inputs keeps the
-/// types it declared.
+/// doubles as a check that the model runs at all: a model that fails at 2 and 3 but runs with
+/// symbolic dimensions bound to 1 (many exports only work at batch 1) keeps the types it
+/// declared; one with only float inputs that fails at 1 too is broken (for example, a weight
+/// whose shape does not fit its use) and is refused with the failing node named.
 public enum ShapeInference {
     /// Probe sizes bound to symbolic dimensions (not 1, which broadcasting treats specially).
     static let probes = (2, 3)
 
     /// The graph with `valueTypes` filled in for every value the probes reach, and graph outputs
     /// without a declared shape given the inferred one.
-    public static func run(_ graph: Graph) -> Graph {
-        guard let executor = try? Executor(graph: graph),
-            let first = try? observe(executor, graph: graph, probe: probes.0),
+    /// - Throws: a ``RuntimeError`` naming the node at fault when the graph cannot run at all.
+    public static func run(_ graph: Graph) throws(RuntimeError) -> Graph {
+        let executor = try Executor(graph: graph)
+        guard let first = try? observe(executor, graph: graph, probe: probes.0),
             let second = try? observe(executor, graph: graph, probe: probes.1)
-        else { return graph }
+        else {
+            do {
+                _ = try observe(executor, graph: graph, probe: 1)
+            } catch {
+                // Zeros are valid data for float inputs only: an integer input may be a shape,
+                // an index or a divisor that zero does not fit.
+                if graph.inputs.allSatisfy(\.type.dtype.isFloatingPoint) {
+                    throw RuntimeError("the model fails on zero-filled inputs: \(error.message)")
+                }
+            }
+            return graph
+        }
         var graph = graph
         let symbol = firstSymbol(graph)
         for (name, a) in first {
