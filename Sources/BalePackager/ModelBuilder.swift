@@ -106,6 +106,9 @@ public struct ModelBuilder: Sendable {
             "sourceNodes": .number(Double(original.nodes.count)),
             "ops": .object(ops),
         ]
+        if let plan = try? MemoryPlan(graph: graph, bindings: MemoryPlan.batchBindings(graph, batch: 1)) {
+            manifest.metrics["activationBytes"] = .number(Double(plan.peakActivationBytes))
+        }
         return manifest
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BaleBundle
+import BaleRuntime
 import Foundation
 
 /// `bale inspect`: show what a bundle holds, reading only its header.
@@ -18,11 +19,25 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON: {id, compressedSize, uncompressedSize, signature, manifest}.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also plan activation memory at this batch size (reads and verifies the whole bundle).", valueName: "n"))
+    var batch: Int?
+
     @OptionGroup var read: ReadOptions
+
+    func validate() throws {
+        if let batch, !(1...1_000_000).contains(batch) { throw ValidationError("--batch must be between 1 and 1000000") }
+    }
 
     func run() throws {
         let info = try BundleReader(limits: read.limits).readHeader(bundle)
         print(json ? try jsonReport(info) : textReport(info), terminator: "")
+        if let batch {
+            let layout = try BundledGraph.layout(path: bundle, reader: BundleReader(limits: read.limits))
+            for size in Set([1, batch]).sorted() {
+                let plan = try BundledGraph.memoryPlan(layout, batch: size)
+                print("memory at batch \(size): weights \(formatBytes(UInt64(plan.weightBytes))) + planned activations \(formatBytes(UInt64(plan.peakActivationBytes))) (\(formatBytes(UInt64(plan.unplannedBytes))) without reuse)")
+            }
+        }
     }
 
     // MARK: - JSON
@@ -99,6 +114,9 @@ struct Inspect: ParsableCommand {
             var text = "\(Int(parameters))"
             if case .number(let bytes)? = rest.removeValue(forKey: "weightBytes") { text += " (\(formatBytes(UInt64(bytes))) of weights)" }
             rows.append(("parameters", text))
+        }
+        if case .number(let bytes)? = rest.removeValue(forKey: "activationBytes") {
+            rows.append(("activations", "\(formatBytes(UInt64(bytes))) planned at batch 1 (--batch N for others)"))
         }
         for (key, value) in rest.sorted(by: { $0.key < $1.key }) { rows.append(("metric", "\(key) = \(value)")) }
         return rows

@@ -37,6 +37,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Threads (default: the bundle's target profile).", valueName: "n"))
     var threads: Int?
 
+    @Option(name: .customLong("memory-limit"), help: ArgumentHelp("Refuse models needing more than this for weights plus activations at batch 1, e.g. 256M (default: the profile's limit, 64M for edge-arm64).", valueName: "size"))
+    var memoryLimit: ByteCount?
+
     @OptionGroup var signature: SignatureOptions
     @OptionGroup var read: ReadOptions
 
@@ -47,7 +50,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let reader = BundleReader(limits: read.limits, publicKey: try signature.publicKey(), requireSignature: signature.requireSignature)
-        let model = try BundledModel(path: bundle, reader: reader, threads: threads)
+        let model = try BundledModel(path: bundle, reader: reader, threads: threads, memoryLimit: memoryLimit?.bytes)
         let feeds = try json.map { try jsonFeeds($0, graph: model.graph) } ?? npyFeeds()
         let outputs = try model.executor.run(feeds)
         let ordered = model.graph.outputs.compactMap { info in outputs[info.name].map { (info.name, $0) } }

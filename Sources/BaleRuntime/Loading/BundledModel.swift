@@ -24,7 +24,10 @@ public struct BundledModel: Sendable {
     ///   - reader: checks the bundle (limits, signature policy).
     ///   - threads: worker threads; `nil` takes the bundle's target profile (all cores for
     ///     `auto`, else its count).
-    public init(path: String, reader: BundleReader = BundleReader(), threads: Int? = nil) throws(RuntimeError) {
+    ///   - memoryLimit: bytes the model may plan for (weights plus activations at batch 1);
+    ///     `nil` takes the profile's `memoryLimitMB` (none for profiles without one). A model
+    ///     over the limit is refused with both numbers.
+    public init(path: String, reader: BundleReader = BundleReader(), threads: Int? = nil, memoryLimit: UInt64? = nil) throws(RuntimeError) {
         var sink: GraphSink? = GraphSink()
         let info: BundleInfo
         do {
@@ -45,6 +48,28 @@ public struct BundledModel: Sendable {
         self.info = info
         self.graph = graph
         self.executor = try Executor(graph: graph, threads: threads ?? Self.defaultThreads(for: info.manifest.target))
+        try checkMemory(limit: memoryLimit ?? Self.defaultMemoryLimit(for: info.manifest.target))
+    }
+
+    /// The activation plan at `batch` (the first symbolic input dimension bound to it).
+    public func memoryPlan(batch: Int = 1) throws(RuntimeError) -> MemoryPlan {
+        try MemoryPlan(graph: graph, bindings: MemoryPlan.batchBindings(graph, batch: batch))
+    }
+
+    /// Refuses the model when weights plus planned activations at batch 1 exceed `limit`.
+    /// A graph whose shapes cannot be planned is let through (the limit cannot be checked).
+    private func checkMemory(limit: UInt64?) throws(RuntimeError) {
+        guard let limit, let plan = try? memoryPlan() else { return }
+        let needed = UInt64(plan.weightBytes) + UInt64(plan.peakActivationBytes)
+        guard needed <= limit else {
+            throw RuntimeError(
+                "model needs \(formatBytes(needed)) (weights \(formatBytes(UInt64(plan.weightBytes))) + activations \(formatBytes(UInt64(plan.peakActivationBytes))) at batch 1), over the memory limit of \(formatBytes(limit)) of profile '\(info.manifest.target.profile)'; use --memory-limit to override")
+        }
+    }
+
+    /// The built-in profile's memory limit in bytes, if it has one.
+    static func defaultMemoryLimit(for target: Manifest.Target) -> UInt64? {
+        TargetProfile.builtIn[target.profile]?.memoryLimitMB.map { UInt64($0) << 20 }
     }
 
     /// Threads for a target: the built-in profile's count, all cores for `auto` or unknown.
