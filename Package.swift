@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "bale", targets: ["bale"]),
+        .executable(name: "bale-runtime", targets: ["bale-runtime"]),
         .library(name: "BaleBundle", targets: ["BaleBundle"]),
         .library(name: "BaleGraph", targets: ["BaleGraph"]),
         .library(name: "BaleRuntime", targets: ["BaleRuntime"]),
@@ -68,11 +69,26 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: - Command-line tool
+        // MARK: - Command-line tools
+        // Commands shared by bale and bale-runtime: everything that verifies, inspects and runs.
+        .target(
+            name: "BaleCLI",
+            dependencies: [
+                "BaleBundle", "BaleGraph", "BaleRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The runtime-only executable for edge devices: no ONNX import or packager linked.
+        .executableTarget(
+            name: "bale-runtime",
+            dependencies: ["BaleCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "bale",
             dependencies: [
-                "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager",
+                "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -108,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "baleTests",
-            dependencies: ["bale", "BaleBundle", "BaleTesting"],
+            dependencies: ["bale", "bale-runtime", "BaleBundle", "BaleTesting"],
             swiftSettings: strictSettings
         ),
     ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BaleBundle
+import BaleCLI
 import BaleONNX
 import BalePackager
 import Foundation

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BaleBundle
+import BaleCLI
 import Foundation
 
 /// `bale keygen`: a new Ed25519 key pair.

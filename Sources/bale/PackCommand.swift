@@ -1,5 +1,6 @@
 import ArgumentParser
 import BaleBundle
+import BaleCLI
 import Foundation
 
 /// `bale pack`: any payload directory into a bundle.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BaleBundle
+import BaleCLI
 
 /// `bale sign`: add or replace a bundle's signature.
 struct Sign: ParsableCommand {

@@ -1,9 +1,11 @@
-import ArgumentParser
+public import ArgumentParser
 import BaleBundle
 
 /// `bale verify`: check every file's size and digest, and the signature.
-struct Verify: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Verify: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         abstract: "Check a bundle's integrity and signature without extracting it.",
         discussion: """
             Streams the bundle once, checking the archive structure, every file's size and \
@@ -19,7 +21,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var signature: SignatureOptions
     @OptionGroup var read: ReadOptions
 
-    func run() throws {
+    public func run() throws {
         let reader = BundleReader(limits: read.limits, publicKey: try signature.publicKey(), requireSignature: signature.requireSignature)
         let info = try reader.verify(bundle)
         if let sig = info.signature, !info.signatureVerified {

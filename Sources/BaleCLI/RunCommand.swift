@@ -1,12 +1,14 @@
-import ArgumentParser
+public import ArgumentParser
 import BaleBundle
 import BaleGraph
 import BaleRuntime
 import Foundation
 
 /// `bale run`: one inference from a bundle.
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Run: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         abstract: "Run a built bundle on NumPy (.npy) or JSON inputs.",
         discussion: """
             Verifies the bundle while loading it, then runs one inference on the CPU with the \
@@ -43,12 +45,12 @@ struct Run: ParsableCommand {
     @OptionGroup var signature: SignatureOptions
     @OptionGroup var read: ReadOptions
 
-    func validate() throws {
+    public func validate() throws {
         if inputs.isEmpty == (json == nil) { throw ValidationError("give the inputs with --input NAME=FILE.npy or with --json, not both") }
         if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be between 1 and 1024") }
     }
 
-    func run() throws {
+    public func run() throws {
         let reader = BundleReader(limits: read.limits, publicKey: try signature.publicKey(), requireSignature: signature.requireSignature)
         let model = try BundledModel(path: bundle, reader: reader, threads: threads, memoryLimit: memoryLimit?.bytes)
         let feeds = try json.map { try jsonFeeds($0, graph: model.graph) } ?? npyFeeds()

@@ -1,11 +1,13 @@
-import ArgumentParser
+public import ArgumentParser
 import BaleBundle
 import BaleRuntime
 import Foundation
 
 /// `bale inspect`: show what a bundle holds, reading only its header.
-struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Inspect: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         abstract: "Show a bundle's manifest as a summary or as JSON.",
         discussion: """
             Reads only the manifest and signature at the start of the bundle, so it is instant on \
@@ -24,11 +26,11 @@ struct Inspect: ParsableCommand {
 
     @OptionGroup var read: ReadOptions
 
-    func validate() throws {
+    public func validate() throws {
         if let batch, !(1...1_000_000).contains(batch) { throw ValidationError("--batch must be between 1 and 1000000") }
     }
 
-    func run() throws {
+    public func run() throws {
         let info = try BundleReader(limits: read.limits).readHeader(bundle)
         print(json ? try jsonReport(info) : textReport(info), terminator: "")
         if let batch {

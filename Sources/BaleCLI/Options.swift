@@ -1,45 +1,51 @@
-import ArgumentParser
-import BaleBundle
+public import ArgumentParser
+public import BaleBundle
 import Foundation
 
 /// Options shared by every command that reads a bundle.
-struct ReadOptions: ParsableArguments {
+public struct ReadOptions: ParsableArguments {
+    public init() {}
+
     @Option(name: .long, help: ArgumentHelp(
         "Refuse bundles that declare or expand to more than this (e.g. 512M, 16G).", valueName: "size"))
     var maxSize: ByteCount = ByteCount(BundleLimits.default.maxTotalBytes)
 
     /// The limits these options ask for.
-    var limits: BundleLimits { BundleLimits(maxTotalBytes: maxSize.bytes) }
+    public var limits: BundleLimits { BundleLimits(maxTotalBytes: maxSize.bytes) }
 }
 
 /// Options for checking signatures.
-struct SignatureOptions: ParsableArguments {
+public struct SignatureOptions: ParsableArguments {
+    public init() {}
+
     @Option(name: .long, help: ArgumentHelp("Public key (PEM) to check the signature with.", valueName: "pub"))
     var key: String?
 
     @Flag(name: .long, help: "Fail when the bundle is not signed (needs --key).")
     var requireSignature = false
 
-    func validate() throws {
+    public func validate() throws {
         if requireSignature && key == nil {
             throw ValidationError("--require-signature needs --key PUB to check the signature with")
         }
     }
 
     /// The public key, read from ``key``.
-    func publicKey() throws -> BundlePublicKey? {
+    public func publicKey() throws -> BundlePublicKey? {
         guard let key else { return nil }
         return try BundlePublicKey(pem: readText(key), source: key)
     }
 }
 
 /// A byte count written with an optional binary unit: `1024`, `64K`, `512M`, `16G`, `1T`.
-struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
-    var bytes: UInt64
+public struct ByteCount: ExpressibleByArgument, CustomStringConvertible, Sendable {
+    /// The count.
+    public var bytes: UInt64
 
-    init(_ bytes: UInt64) { self.bytes = bytes }
+    /// A count of `bytes`.
+    public init(_ bytes: UInt64) { self.bytes = bytes }
 
-    init?(argument: String) {
+    public init?(argument: String) {
         let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
         var text = argument.uppercased()
         if text.hasSuffix("IB") { text.removeLast(2) } else if text.hasSuffix("B") { text.removeLast() }
@@ -54,11 +60,11 @@ struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
         bytes = product
     }
 
-    var description: String { formatBytes(bytes).replacingOccurrences(of: " ", with: "") }
+    public var description: String { formatBytes(bytes).replacingOccurrences(of: " ", with: "") }
 }
 
 /// Reads a small text file (keys), with a one-line error naming it.
-func readText(_ path: String) throws -> String {
+public func readText(_ path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw BundleError(.io, "cannot read '\(path)': \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")", path: path)
     }

@@ -5,6 +5,6 @@ import Darwin
 #endif
 
 /// Writes one line to standard error.
-func printError(_ line: String) {
+public func printError(_ line: String) {
     fputs(line + "\n", stderr)
 }

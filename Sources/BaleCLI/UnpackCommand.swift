@@ -1,9 +1,11 @@
-import ArgumentParser
+public import ArgumentParser
 import BaleBundle
 
 /// `bale unpack`: safe extraction.
-struct Unpack: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Unpack: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         abstract: "Extract a bundle into a new directory, verified, all or nothing.",
         discussion: """
             Files are written to a temporary directory next to DIR while they are verified; DIR \
@@ -20,7 +22,7 @@ struct Unpack: ParsableCommand {
     @OptionGroup var signature: SignatureOptions
     @OptionGroup var read: ReadOptions
 
-    func run() throws {
+    public func run() throws {
         let reader = BundleReader(limits: read.limits, publicKey: try signature.publicKey(), requireSignature: signature.requireSignature)
         let info = try BundleExtractor(reader: reader).unpack(bundle, to: output)
         print("unpacked \(info.manifest.files.count) files into \(output)")

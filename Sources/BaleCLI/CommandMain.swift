@@ -1,0 +1,23 @@
+public import ArgumentParser
+import Foundation
+
+/// The version every Bale executable reports.
+public let baleVersion = "0.1.0"
+
+extension ParsableCommand {
+    /// Runs the root command; a failure prints one line, `error: <what is wrong>`, to standard
+    /// error and exits 1 (64 for a usage error). Help and `--version` print as usual and exit 0.
+    public static func mainWithOneLineErrors() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Foundation.exit(0)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            printError("error: \(text)")
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
