@@ -46,14 +46,17 @@ let package = Package(
                 "CArchive",
                 "CZstd",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
 
         // MARK: - Graph IR and runtime (what an edge device runs; no packager code)
         .target(name: "BaleGraph", swiftSettings: strictSettings),
-        .target(name: "BaleRuntime", dependencies: ["BaleGraph", "BaleBundle"], swiftSettings: strictSettings),
+        .target(
+            name: "BaleRuntime",
+            dependencies: ["BaleGraph", "BaleBundle", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: - Packager
         .target(
@@ -65,7 +68,7 @@ let package = Package(
 
         .target(
             name: "BalePackager",
-            dependencies: ["BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX"],
+            dependencies: ["BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -76,6 +79,7 @@ let package = Package(
             dependencies: [
                 "BaleBundle", "BaleGraph", "BaleRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -90,7 +94,6 @@ let package = Package(
             dependencies: [
                 "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

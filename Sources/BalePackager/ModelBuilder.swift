@@ -1,6 +1,7 @@
 public import BaleBundle
 public import BaleGraph
 import BaleRuntime
+import Logging
 
 /// Turns a model graph into one bundle per target profile: optimise, check every operator has
 /// a kernel, encode `graph.json` and tensor files, write the bundle atomically.
@@ -59,6 +60,8 @@ public struct ModelBuilder: Sendable {
     /// The options.
     public var options: Options
 
+    static let logger = Logger(label: "bale.packager")
+
     /// Creates a builder.
     public init(_ options: Options) { self.options = options }
 
@@ -71,6 +74,7 @@ public struct ModelBuilder: Sendable {
     /// - Parameter source: the original model file's description for the manifest.
     public func build(_ graph: Graph, source: Manifest.Source) throws -> [Built] {
         let optimized = try Optimizer.optimize(graph)
+        Self.logger.debug("optimised graph", metadata: ["nodes": "\(graph.nodes.count) → \(optimized.nodes.count)"])
         _ = try Executor(graph: optimized)  // every operator has a kernel, every value is defined
         let (json, tensors) = GraphCoding.encode(optimized)
         var payload = [PayloadFile(path: GraphCoding.graphPath, bytes: json, mediaType: "application/vnd.bale.graph+json")]
@@ -86,6 +90,7 @@ public struct ModelBuilder: Sendable {
             let settings = ZstdSettings(level: profile.compression.level, workers: options.threads, longWindowLog: profile.compression.longWindowLog)
             let info = try BundleWriter(compression: settings).write(manifest: manifest, payload: payload, to: path, signingKey: options.signingKey)
             built.append(Built(profile: profile, path: path, info: info))
+            Self.logger.info("wrote bundle", metadata: ["path": "\(path)", "profile": "\(profile.name)", "bytes": "\(info.compressedSize)"])
         }
         return built
     }

@@ -1,5 +1,6 @@
 public import BaleBundle
 public import BaleGraph
+import Logging
 
 /// A model loaded from a bundle: verified, decoded and ready to run.
 ///
@@ -28,6 +29,7 @@ public struct BundledModel: Sendable {
     ///     `nil` takes the profile's `memoryLimitMB` (none for profiles without one). A model
     ///     over the limit is refused with both numbers.
     public init(path: String, reader: BundleReader = BundleReader(), threads: Int? = nil, memoryLimit: UInt64? = nil) throws(RuntimeError) {
+        let started = ContinuousClock.now
         var sink: GraphSink? = GraphSink()
         let info: BundleInfo
         do {
@@ -49,7 +51,13 @@ public struct BundledModel: Sendable {
         self.graph = graph
         self.executor = try Executor(graph: graph, threads: threads ?? Self.defaultThreads(for: info.manifest.target))
         try checkMemory(limit: memoryLimit ?? Self.defaultMemoryLimit(for: info.manifest.target))
+        Self.logger.debug("loaded and verified model", metadata: [
+            "bundle": "\(path)", "id": "\(info.id)", "nodes": "\(graph.nodes.count)",
+            "threads": "\(executor.threads)", "elapsed": "\(ContinuousClock.now - started)",
+        ])
     }
+
+    static let logger = Logger(label: "bale.runtime")
 
     /// The activation plan at `batch` (the first symbolic input dimension bound to it).
     public func memoryPlan(batch: Int = 1) throws(RuntimeError) -> MemoryPlan {
