@@ -54,9 +54,12 @@ let package = Package(
         .target(name: "BaleGraph", swiftSettings: strictSettings),
         .target(
             name: "BaleRuntime",
-            dependencies: ["BaleGraph", "BaleBundle", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BaleGraph", "BaleBundle", "CBaleKernels", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+
+        // MARK: - C kernels (per-ISA micro-kernels chosen at run time; no global -march flags)
+        .target(name: "CBaleKernels"),
 
         // MARK: - Packager
         .target(
@@ -95,6 +98,13 @@ let package = Package(
                 "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: - Benchmarks (benchmarks/sgemm.sh)
+        .executableTarget(
+            name: "bale-sgemm-bench",
+            dependencies: ["BaleRuntime"],
             swiftSettings: strictSettings
         ),
 

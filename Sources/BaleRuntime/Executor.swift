@@ -25,6 +25,7 @@ public final class Executor: Sendable {
     private struct Step: Sendable {
         var node: Node
         var kernel: KernelFunction
+        var prepared: (any Sendable)?
         var inputs: [Int?]
         var outputs: [Int?]
         var release: [Int]
@@ -67,7 +68,10 @@ public final class Executor: Sendable {
             }
             let outputs = node.outputs.map { $0.isEmpty ? nil : slot($0) }
             node.outputs.filter { !$0.isEmpty }.forEach { defined.insert($0) }
-            resolved.append(Step(node: node, kernel: KernelRegistry.kernel(domain: node.domain, opType: node.opType)!, inputs: inputs, outputs: outputs, release: []))
+            let key = KernelRegistry.key(domain: node.domain, opType: node.opType)
+            let prepared = KernelRegistry.preparers[key]?(node, node.inputs.map { graph.initializers[$0] })
+            resolved.append(Step(
+                node: node, kernel: KernelRegistry.all[key]!, prepared: prepared, inputs: inputs, outputs: outputs, release: []))
         }
         var outputs: [(String, Int)] = []
         for output in graph.outputs {
@@ -101,7 +105,7 @@ public final class Executor: Sendable {
         try bindInputs(feeds, into: &values)
         for step in steps {
             let inputs = step.inputs.map { $0.flatMap { values[$0] } }
-            let context = KernelContext(node: step.node, inputs: inputs, threads: threads)
+            let context = KernelContext(node: step.node, inputs: inputs, threads: threads, prepared: step.prepared)
             let results = try step.kernel(context)
             for (index, slot) in step.outputs.enumerated() {
                 guard let slot else { continue }

@@ -15,7 +15,7 @@ struct Bale: ParsableCommand {
             See docs/bundle-format.md.
             """,
         version: version,
-        subcommands: [Pack.self, Build.self, Run.self, Inspect.self, Verify.self, Unpack.self, Keygen.self, Sign.self]
+        subcommands: [Pack.self, Build.self, Run.self, Bench.self, Inspect.self, Verify.self, Unpack.self, Keygen.self, Sign.self]
     )
 
     static func main() { mainWithOneLineErrors() }

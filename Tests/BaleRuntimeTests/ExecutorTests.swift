@@ -69,3 +69,21 @@ import Testing
         #expect(error?.message.contains("'n' is 2 elsewhere") == true)
     }
 }
+
+@Suite struct PreparedKernelTests {
+    /// Gemm and MatMul with a constant B pack it once at load; the packed path must give what the
+    /// unpacked one gives.
+    @Test(arguments: [("Gemm", [3, 5], [5, 4], false), ("Gemm", [3, 5], [4, 5], true), ("MatMul", [2, 3, 5], [5, 4], false)])
+    func packedWeightsGiveTheSameResult(_ op: String, _ aShape: [Int], _ bShape: [Int], _ transB: Bool) throws {
+        let a = Tensor(shape: aShape, floats: (0..<aShape.reduce(1, *)).map { Float($0 % 7) - 3 })
+        let b = Tensor(shape: bShape, floats: (0..<bShape.reduce(1, *)).map { Float($0 % 5) / 2 - 1 })
+        let node = Node(name: "n", opType: op, inputs: ["a", "b"], outputs: ["y"], attributes: transB ? ["transB": .int(1)] : [:])
+        let prepared = KernelRegistry.preparers[op]!(node, [nil, b])
+        #expect(prepared != nil)
+        let kernel = KernelRegistry.all[op]!
+        let packed = try kernel(KernelContext(node: node, inputs: [a, b], prepared: prepared))
+        let plain = try kernel(KernelContext(node: node, inputs: [a, b]))
+        #expect(packed[0].shape == plain[0].shape)
+        for (x, y) in zip(packed[0].asFloats, plain[0].asFloats) { #expect(abs(x - y) <= 1e-4 * max(1, abs(y))) }
+    }
+}

@@ -3,7 +3,7 @@ import BaleGraph
 /// The reference Conv kernel (f32, 1-D and 2-D spatial).
 ///
 /// Per batch item and group, the input patches are unrolled into a `[C/group·kH·kW, oH·oW]`
-/// matrix (im2col) and multiplied by the group's weights with ``ConvMatrixMultiply``. Two cases
+/// matrix (im2col) and multiplied by the group's weights with ``GemmKernel``. Two cases
 /// skip the unrolling: depthwise groups (one input channel) run a direct loop per filter, and
 /// 1×1 kernels with unit strides and no padding multiply the input itself.
 enum ConvKernel {
@@ -51,7 +51,7 @@ enum ConvKernel {
                 y.withUnsafeMutableBufferPointer { ys in
                     scratch.withUnsafeMutableBufferPointer { cs in
                         guard let xp = xs.baseAddress, let wp = ws.baseAddress, let yp = ys.baseAddress else { return }
-                        plan.run(x: xp, weights: wp, y: yp, scratch: cs.baseAddress)
+                        plan.run(x: xp, weights: wp, y: yp, scratch: cs.baseAddress, threads: context.threads)
                     }
                 }
             }
@@ -86,10 +86,11 @@ enum ConvKernel {
         /// Whether a scratch im2col matrix is needed.
         var needsColumns: Bool { channels > 1 && !isPointwise }
 
-        /// Accumulates every batch item and group into `y` (pre-filled with the bias).
+        /// Accumulates every batch item and group into `y` (pre-filled with the bias), the matrix
+        /// products on up to `threads` threads.
         func run(
             x: UnsafePointer<Float>, weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-            scratch: UnsafeMutablePointer<Float>?
+            scratch: UnsafeMutablePointer<Float>?, threads: Int
         ) {
             let (inPlane, outPlane, taps) = (geometry.inputPlane, geometry.outputPlane, depth)
             for item in 0..<batch {
@@ -100,10 +101,12 @@ enum ConvKernel {
                     if channels == 1 {
                         for filter in 0..<filters { direct(input, kernel + filter * taps, into: output + filter * outPlane) }
                     } else if isPointwise {
-                        ConvMatrixMultiply.accumulate(kernel, input, into: output, m: filters, n: outPlane, k: taps)
+                        GemmKernel.accumulate(
+                            kernel, input, into: output, m: filters, n: outPlane, k: taps, threads: threads)
                     } else if let scratch {
                         unroll(input, into: scratch)
-                        ConvMatrixMultiply.accumulate(kernel, scratch, into: output, m: filters, n: outPlane, k: taps)
+                        GemmKernel.accumulate(
+                            kernel, scratch, into: output, m: filters, n: outPlane, k: taps, threads: threads)
                     }
                 }
             }
@@ -122,8 +125,8 @@ enum ConvKernel {
                     for oh in rows {
                         let source = x + h.coordinate(oh, tap: ki) * w.input + w.coordinate(first, tap: kj)
                         let target = y + oh * w.output + first
-                        if w.stride == 1 {
-                            ConvMatrixMultiply.multiplyAdd(weight, source, into: target, count: columns.count)
+                        if w.stride == 1 {  // a constant stride lets the compiler vectorise
+                            for i in 0..<columns.count { target[i] += weight * source[i] }
                         } else {
                             for i in 0..<columns.count { target[i] += weight * source[i * w.stride] }
                         }

@@ -11,12 +11,16 @@ public struct KernelContext: Sendable {
     public let inputs: [Tensor?]
     /// Worker threads the kernel may use (1 = run on the caller's thread).
     public let threads: Int
+    /// What the op's ``KernelPreparer`` made from the node's constant inputs when the model was
+    /// loaded (e.g. weights packed for the GEMM micro-kernel), or `nil`.
+    public let prepared: (any Sendable)?
 
     /// Creates a context.
-    public init(node: Node, inputs: [Tensor?], threads: Int = 1) {
+    public init(node: Node, inputs: [Tensor?], threads: Int = 1, prepared: (any Sendable)? = nil) {
         self.node = node
         self.inputs = inputs
         self.threads = threads
+        self.prepared = prepared
     }
 
     // MARK: - Errors
@@ -129,3 +133,8 @@ public struct KernelContext: Sendable {
 
 /// A kernel: computes a node's outputs from its inputs.
 public typealias KernelFunction = @Sendable (KernelContext) throws(RuntimeError) -> [Tensor]
+
+/// Prepares a node once at load time from its constant inputs (the node's initializers at their
+/// input positions, `nil` elsewhere); the result reaches every run as ``KernelContext/prepared``.
+/// Returns `nil` when there is nothing to prepare; the kernel must work without it.
+public typealias KernelPreparer = @Sendable (Node, [Tensor?]) -> (any Sendable)?

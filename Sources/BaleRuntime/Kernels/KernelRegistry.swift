@@ -9,6 +9,9 @@ public enum KernelRegistry {
         return table
     }()
 
+    /// Load-time preparation per operator (weights packed once instead of on every run).
+    public static let preparers: [String: KernelPreparer] = ["Gemm": Linear.prepareGemm, "MatMul": Linear.prepareMatMul]
+
     /// The registry key of an operator.
     public static func key(domain: String, opType: String) -> String {
         domain.isEmpty || domain == "ai.onnx" ? opType : "\(domain):\(opType)"

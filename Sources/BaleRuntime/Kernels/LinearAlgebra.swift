@@ -1,62 +1,45 @@
-/// Row-major f32 matrix products shared by Gemm and MatMul: the portable reference that SIMD
-/// micro-kernels will be checked against.
-///
-/// The product runs in i-k-j order over cache blocks, so the innermost loop is a contiguous
-/// `c[i, j...] += a[i, p] * b[p, j...]` the compiler can vectorise; a block of B is reused for
-/// every row of A while it stays in cache.
+/// Row-major f32 matrix products shared by Gemm and MatMul, on top of ``GemmKernel``.
 enum Linear {
-    /// Rows of B (the depth) in one cache block.
-    private static let depthBlock = 128
-    /// Columns of B and C in one cache block: `depthBlock × columnBlock` floats is 128 KiB.
-    private static let columnBlock = 256
-
     // MARK: - Products
 
-    /// Adds `alpha · A · B` to `c` for every batch: pair `(ia, ib)` at position `t` multiplies
-    /// matrix `ia` of `a` (`m × k`) by matrix `ib` of `b` (`k × n`) into matrix `t` of `c`.
+    /// Adds `alpha · op(A) · op(B)` to `c` for every batch: pair `(ia, ib)` at position `t` multiplies
+    /// matrix `ia` of `a` by matrix `ib` of `b` into matrix `t` of `c` (`m × n`).
     ///
-    /// Callers check the sizes: `a` holds every `ia`, `b` every `ib`, and `c` `batches.count`
-    /// matrices of `m × n`.
+    /// Each matrix of `a` stores `m × k` (or `k × m` read transposed with `transA`), each of `b`
+    /// `k × n` (or `n × k` with `transB`). Callers check the sizes; sizes that do not fit the arrays
+    /// leave `c` unchanged rather than trap.
     static func multiply(
-        _ a: [Float], _ b: [Float], into c: inout [Float],
-        m: Int, n: Int, k: Int, alpha: Float = 1, batches: [(Int, Int)] = [(0, 0)]
+        _ a: [Float], _ b: [Float], into c: inout [Float], m: Int, n: Int, k: Int, alpha: Float = 1,
+        transA: Bool = false, transB: Bool = false, batches: [(Int, Int)] = [(0, 0)], threads: Int = 1
     ) {
-        guard m > 0, n > 0, k > 0 else { return }
+        guard m > 0, n > 0, k > 0, fits(a, b, c, m: m, n: n, k: k, batches: batches) else { return }
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
                     guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else { return }
                     for (t, (ia, ib)) in batches.enumerated() {
-                        multiply(a + ia * m * k, b + ib * k * n, into: c + t * m * n, m: m, n: n, k: k, alpha: alpha)
+                        GemmKernel.multiply(
+                            m: m, n: n, k: k, alpha: alpha,
+                            a: GemmOperand(a + ia * m * k, leading: transA ? m : k, transposed: transA),
+                            b: GemmOperand(b + ib * k * n, leading: transB ? k : n, transposed: transB),
+                            accumulate: true, into: c + t * m * n, ldc: n, threads: threads)
                     }
                 }
             }
         }
     }
 
-    /// One blocked product `c += alpha · a · b` on contiguous row-major matrices.
-    private static func multiply(
-        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
-        m: Int, n: Int, k: Int, alpha: Float
-    ) {
-        for j0 in stride(from: 0, to: n, by: columnBlock) {
-            let width = min(columnBlock, n - j0)
-            for p0 in stride(from: 0, to: k, by: depthBlock) {
-                let depth = min(depthBlock, k - p0)
-                for i in 0..<m {
-                    let cRow = c + i * n + j0
-                    let aRow = a + i * k + p0
-                    for p in 0..<depth {
-                        let scale = alpha * aRow[p]
-                        let bRow = b + (p0 + p) * n + j0
-                        var j = 0
-                        while j < width {
-                            cRow[j] += scale * bRow[j]
-                            j += 1
-                        }
-                    }
-                }
-            }
+    /// Whether every batch pair names matrices inside `a` and `b` and `c` holds every output.
+    private static func fits(
+        _ a: [Float], _ b: [Float], _ c: [Float], m: Int, n: Int, k: Int, batches: [(Int, Int)]
+    ) -> Bool {
+        let (aSize, bSize, cSize) = (m.multipliedReportingOverflow(by: k), k.multipliedReportingOverflow(by: n),
+                                     m.multipliedReportingOverflow(by: n))
+        guard !aSize.overflow, !bSize.overflow, !cSize.overflow, batches.count <= c.count / cSize.partialValue else {
+            return false
+        }
+        return batches.allSatisfy { ia, ib in
+            ia >= 0 && ib >= 0 && ia < a.count / aSize.partialValue && ib < b.count / bSize.partialValue
         }
     }
 

@@ -42,11 +42,45 @@ extension Linear {
             }
             y = [Float](repeating: 0, count: count)
         }
-        let aRows = transA ? transposed(a.asFloats, rows: k, cols: m) : a.asFloats
-        let bRows = transB ? transposed(b.asFloats, rows: n, cols: k) : b.asFloats
-        multiply(aRows, bRows, into: &y, m: m, n: n, k: k, alpha: alpha)
+        if let packed = context.prepared as? PackedGemmMatrix, packed.rows == k, packed.columns == n {
+            multiply(a.asFloats, rows: m, k: k, transposed: transA, alpha: alpha, packed: packed, into: &y, threads: context.threads)
+        } else {
+            multiply(
+                a.asFloats, b.asFloats, into: &y, m: m, n: n, k: k, alpha: alpha, transA: transA, transB: transB,
+                threads: context.threads)
+        }
         finish(&y, columns: n, bias: nil, activation: activation)
         return [Tensor(shape: [m, n], floats: y)]
+    }
+
+    /// Packs Gemm's B once when it is a constant 2-D f32 tensor.
+    static func prepareGemm(_ node: Node, _ constants: [Tensor?]) -> (any Sendable)? {
+        guard constants.count > 1, let b = constants[1], let values = b.floats, b.shape.count == 2 else { return nil }
+        let transB = node.attributes["transB"] == .int(1)
+        let (k, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        return PackedGemmMatrix(values, k: k, n: n, transposed: transB)
+    }
+
+    /// Packs MatMul's B once when it is a constant 2-D f32 tensor (a weight matrix).
+    static func prepareMatMul(_ node: Node, _ constants: [Tensor?]) -> (any Sendable)? {
+        guard constants.count > 1, let b = constants[1], let values = b.floats, b.shape.count == 2 else { return nil }
+        return PackedGemmMatrix(values, k: b.shape[0], n: b.shape[1])
+    }
+
+    /// `y += alpha · op(A) · B` with B pre-packed, A holding `rows` rows of `k` (or its transpose).
+    private static func multiply(
+        _ a: [Float], rows: Int, k: Int, transposed: Bool, alpha: Float = 1, packed: PackedGemmMatrix,
+        into y: inout [Float], threads: Int
+    ) {
+        guard rows > 0, k > 0, a.count == rows * k, y.count == rows * packed.columns else { return }
+        a.withUnsafeBufferPointer { a in
+            y.withUnsafeMutableBufferPointer { y in
+                guard let a = a.baseAddress, let y = y.baseAddress else { return }
+                GemmKernel.multiply(
+                    m: rows, alpha: alpha, a: GemmOperand(a, leading: transposed ? rows : k, transposed: transposed),
+                    packed: packed, accumulate: true, into: y, ldc: packed.columns, threads: threads)
+            }
+        }
     }
 
     // MARK: - MatMul
@@ -75,8 +109,13 @@ extension Linear {
         let activation = try FusedActivation(context)
 
         var y = [Float](repeating: 0, count: total)
-        let pairs = batch.map(Array(0..<aCount), Array(0..<bCount)) { ($0, $1) }
-        multiply(a.asFloats, b.asFloats, into: &y, m: m, n: n, k: k, batches: pairs)
+        if let packed = context.prepared as? PackedGemmMatrix, b.shape.count == 2, packed.rows == k, packed.columns == n {
+            // A constant weight matrix: every batch row of A goes through one packed product.
+            multiply(a.asFloats, rows: aCount * m, k: k, transposed: false, packed: packed, into: &y, threads: context.threads)
+        } else {
+            let pairs = batch.map(Array(0..<aCount), Array(0..<bCount)) { ($0, $1) }
+            multiply(a.asFloats, b.asFloats, into: &y, m: m, n: n, k: k, batches: pairs, threads: context.threads)
+        }
         finish(&y, columns: n, bias: bias, activation: activation)
 
         var shape = batch.shape + [m, n]

@@ -1,0 +1,130 @@
+private import CBaleKernels
+import Dispatch
+
+/// The runtime's one f32 matrix multiply: a safe Swift face over the C sgemm in `CBaleKernels`
+/// (packed panels, per-ISA register-tile micro-kernels chosen at run time), split over threads by
+/// row blocks, with ``GemmReference`` as the portable Swift check and fallback.
+///
+/// Callers validate shapes: every function here takes sizes that fit the buffers it is given
+/// (see ``GemmOperand``), and never traps on the sizes themselves.
+package enum GemmKernel {
+    // MARK: - Variants
+
+    /// A micro-kernel family; raw values are the C `BALE_ISA_*` constants.
+    package enum Variant: Int32, CaseIterable, Sendable, CustomStringConvertible {
+        /// Plain C the compiler vectorises for the baseline target.
+        case portable = 0
+        /// AVX2 + FMA, 6×16 tiles (x86-64).
+        case avx2 = 1
+        /// AVX-512F, 12×32 tiles (x86-64).
+        case avx512 = 2
+        /// NEON, 8×8 tiles (aarch64).
+        case neon = 3
+
+        /// Whether this build and CPU can run the variant.
+        package var isSupported: Bool { bale_isa_supported(rawValue) != 0 }
+        /// The variant's name, e.g. `avx512`.
+        package var description: String { String(cString: bale_isa_name(rawValue)) }
+        /// Every variant this build and CPU can run.
+        package static var supported: [Variant] { allCases.filter(\.isSupported) }
+        /// The variant used when none is named: the fastest one, unless a test forced another.
+        package static var current: Variant { Variant(rawValue: bale_isa_default()) ?? .portable }
+    }
+
+    /// Makes `variant` the process default (`nil` restores the fastest); `false` when unsupported.
+    @discardableResult
+    package static func setDefault(_ variant: Variant?) -> Bool {
+        bale_sgemm_set_isa(variant?.rawValue ?? -1) == 0
+    }
+
+    /// Products below this many multiply-adds run on the caller's thread.
+    private static let threadingThreshold = 1 << 18
+    /// Row blocks given to threads are multiples of this (a multiple of every variant's tile height).
+    private static let rowQuantum = 24
+
+    // MARK: - Products
+
+    /// `C = alpha · op(A) · op(B) + (accumulate ? C : 0)` for an `m × n` C whose rows are `ldc` apart.
+    ///
+    /// - Parameters:
+    ///   - a: `op(A)`, `m × k`; `b`: `op(B)`, `k × n`.
+    ///   - variant: the micro-kernel to use, or `nil` for ``Variant/current``.
+    ///   - threads: how many threads may share the work (row blocks of C; no two write one row).
+    package static func multiply(
+        m: Int, n: Int, k: Int, alpha: Float = 1, a: GemmOperand, b: GemmOperand,
+        accumulate: Bool, into c: UnsafeMutablePointer<Float>, ldc: Int, variant: Variant? = nil, threads: Int = 1
+    ) {
+        let isa = variant?.rawValue ?? -1
+        forEachRowBlock(m: m, work: m * n * k, threads: threads) { rows in
+            let (subA, subC) = (a.rows(from: rows.lowerBound), c + rows.lowerBound * ldc)
+            let status = bale_sgemm(
+                isa, a.transposed ? 1 : 0, b.transposed ? 1 : 0, rows.count, n, k, alpha,
+                subA.base, subA.leading, b.base, b.leading, accumulate ? 1 : 0, subC, ldc)
+            if status != 0 {
+                GemmReference.multiply(
+                    m: rows.count, n: n, k: k, alpha: alpha, a: subA, b: b, accumulate: accumulate,
+                    into: subC, ldc: ldc)
+            }
+        }
+    }
+
+    /// `c[m×n] += a[m×k] · b[k×n]` on contiguous row-major matrices (Conv's im2col product).
+    package static func accumulate(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+        m: Int, n: Int, k: Int, threads: Int = 1
+    ) {
+        multiply(
+            m: m, n: n, k: k, a: GemmOperand(a, leading: k), b: GemmOperand(b, leading: n),
+            accumulate: true, into: c, ldc: n, threads: threads)
+    }
+
+    /// `C = alpha · op(A) · B + (accumulate ? C : 0)` with `B` pre-packed (constant weights).
+    package static func multiply(
+        m: Int, alpha: Float = 1, a: GemmOperand, packed b: PackedGemmMatrix,
+        accumulate: Bool, into c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1
+    ) {
+        let (n, k) = (b.columns, b.rows)
+        forEachRowBlock(m: m, work: m * n * k, threads: threads) { rows in
+            let (subA, subC) = (a.rows(from: rows.lowerBound), c + rows.lowerBound * ldc)
+            let status = b.withPacked { packed in
+                bale_sgemm_packed_b(
+                    b.variant.rawValue, a.transposed ? 1 : 0, rows.count, n, k, alpha, subA.base, subA.leading,
+                    packed, accumulate ? 1 : 0, subC, ldc)
+            }
+            if status != 0 {
+                b.withSource { source in
+                    GemmReference.multiply(
+                        m: rows.count, n: n, k: k, alpha: alpha, a: subA, b: source, accumulate: accumulate,
+                        into: subC, ldc: ldc)
+                }
+            }
+        }
+    }
+
+    // MARK: - Threads
+
+    /// Runs `body` over disjoint row ranges covering `0..<m`: one range on the caller's thread for
+    /// small work, else up to `threads` ranges of whole `rowQuantum` blocks run concurrently.
+    private static func forEachRowBlock(m: Int, work: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        guard m > 0 else { return body(0..<0) }
+        let blocks = (m + rowQuantum - 1) / rowQuantum
+        let parts = min(max(threads, 1), blocks, work >= threadingThreshold ? Int.max : 1)
+        guard parts > 1 else { return body(0..<m) }
+        let blocksPerPart = (blocks + parts - 1) / parts
+        withoutActuallyEscaping(body) { body in
+            let shared = RowBlockBody(run: body)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let start = part * blocksPerPart * rowQuantum
+                let end = min(m, start + blocksPerPart * rowQuantum)
+                if start < end { shared.run(start..<end) }
+            }
+        }
+    }
+
+    /// Hands the row-block body to Dispatch's `@Sendable` closure. Sound because every call
+    /// writes its own rows of C only, reads shared inputs, and `concurrentPerform` returns
+    /// after all calls finish (so the body never outlives the caller's buffers).
+    private struct RowBlockBody: @unchecked Sendable {
+        let run: (Range<Int>) -> Void
+    }
+}

@@ -1,0 +1,97 @@
+/// CBaleKernels: Bale's fp32 matrix multiply (sgemm) with per-ISA micro-kernels picked at run time.
+///
+/// All matrices are row-major. A matrix operand is `base` plus a leading dimension (`ld`, the
+/// distance in floats between consecutive stored rows); a transposed operand is read as the
+/// transpose of what is stored. Bounds come from the caller: every function reads and writes only
+/// inside the extents its parameters describe, and the caller guarantees those extents are valid
+/// memory. No function keeps a pointer after it returns; all are safe to call from many threads.
+#ifndef CBALEKERNELS_H
+#define CBALEKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - Variants
+
+/// Micro-kernel variants. `BALE_ISA_DEFAULT` means "the process default" (see `bale_sgemm_set_isa`).
+enum {
+    BALE_ISA_DEFAULT = -1,
+    BALE_ISA_PORTABLE = 0,
+    BALE_ISA_AVX2 = 1,
+    BALE_ISA_AVX512 = 2,
+    BALE_ISA_NEON = 3,
+};
+
+/// Status codes returned by the computing functions.
+enum {
+    BALE_OK = 0,
+    /// The requested variant is unknown or the CPU cannot run it.
+    BALE_ERROR_ISA = 1,
+    /// A scratch buffer could not be allocated (or its size overflows).
+    BALE_ERROR_MEMORY = 2,
+    /// A dimension or leading dimension is inconsistent (e.g. `lda` smaller than a stored row).
+    BALE_ERROR_SHAPE = 3,
+};
+
+/// Whether `isa` (a `BALE_ISA_*` value other than `BALE_ISA_DEFAULT`) was compiled in and the
+/// running CPU supports it: 1 or 0.
+int bale_isa_supported(int isa);
+
+/// The fastest supported variant on this CPU (probed once with `__builtin_cpu_supports` on x86).
+int bale_isa_best(void);
+
+/// The variant `BALE_ISA_DEFAULT` resolves to: `bale_isa_best()` unless changed by
+/// `bale_sgemm_set_isa`.
+int bale_isa_default(void);
+
+/// Sets the process default variant (e.g. `BALE_ISA_PORTABLE` to force the portable code in a
+/// test); `BALE_ISA_DEFAULT` restores the best one. Returns `BALE_OK` or `BALE_ERROR_ISA`.
+int bale_sgemm_set_isa(int isa);
+
+/// A static, human-readable name of `isa` ("avx512", "avx2", "neon", "portable"); `BALE_ISA_DEFAULT`
+/// names the current default; unknown values give "unknown".
+const char *bale_isa_name(int isa);
+
+/// The name of the variant `bale_sgemm` uses by default, for reports.
+const char *bale_kernel_isa(void);
+
+// MARK: - Products
+
+/// `C = alpha · op(A) · op(B) + (accumulate ? C : 0)`, with `op(A)` `m × k` and `op(B)` `k × n`.
+///
+/// - `a`: `trans_a == 0` stores `m` rows of `k` (`lda >= k`); otherwise `k` rows of `m` (`lda >= m`).
+/// - `b`: `trans_b == 0` stores `k` rows of `n` (`ldb >= n`); otherwise `n` rows of `k` (`ldb >= k`).
+/// - `c`: `m` rows of `n`, `ldc >= n`; only those `m × n` elements are written. With `k == 0` the
+///   product is zero, so `C` becomes zero (or is left as is when accumulating).
+/// - `isa`: a `BALE_ISA_*` variant, or `BALE_ISA_DEFAULT`.
+/// Pointers may be NULL only when the matrix has no elements. `c` must not overlap `a` or `b`.
+/// Returns `BALE_OK`, or an error code without touching `C`.
+int bale_sgemm(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+               const float *a, size_t lda, const float *b, size_t ldb,
+               int accumulate, float *c, size_t ldc);
+
+// MARK: - Pre-packed right-hand side (constant weights)
+
+/// Floats needed to hold a `k × n` right-hand side packed for variant `isa` (a concrete variant,
+/// not `BALE_ISA_DEFAULT`), or 0 when `isa` is unsupported, the size overflows, or the matrix is empty.
+size_t bale_pack_b_size(int isa, size_t k, size_t n);
+
+/// Packs `op(B)` (`k × n`, stored as in `bale_sgemm`) into `packed`, which holds
+/// `bale_pack_b_size(isa, k, n)` floats. Returns `BALE_OK`, `BALE_ERROR_ISA` or `BALE_ERROR_SHAPE`.
+int bale_pack_b(int isa, int trans_b, size_t k, size_t n, const float *b, size_t ldb, float *packed);
+
+/// `bale_sgemm` with a right-hand side already packed by `bale_pack_b` for the same `isa`, `k` and `n`
+/// (the caller keeps these together; a mismatch reads wrong values but stays inside
+/// `bale_pack_b_size(isa, k, n)` floats).
+int bale_sgemm_packed_b(int isa, int trans_a, size_t m, size_t n, size_t k, float alpha,
+                        const float *a, size_t lda, const float *packed,
+                        int accumulate, float *c, size_t ldc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,44 @@
+/// The AVX2+FMA micro-kernel (6×16), compiled for that ISA only inside this function so the
+/// binary still runs on baseline x86-64; the driver calls it only when the CPU supports it.
+#include "sgemm_variants.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+enum { MR = 6, NR = 16 };
+
+/// AVX2 6×16 tile (see `bale_micro_kernel`): 12 ymm accumulators, two B loads and one A
+/// broadcast per row per step.
+__attribute__((target("avx2,fma")))
+static void kernel_avx2(size_t kc, const float *a, const float *b, float *c, size_t ldc,
+                        float alpha, int accumulate) {
+    __m256 acc[MR][2];
+    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+    for (size_t p = 0; p < kc; p++) {
+        const __m256 b0 = _mm256_loadu_ps(b + p * NR);
+        const __m256 b1 = _mm256_loadu_ps(b + p * NR + 8);
+        const float *ap = a + p * MR;
+        for (int i = 0; i < MR; i++) {
+            const __m256 ai = _mm256_broadcast_ss(ap + i);
+            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+    const __m256 scale = _mm256_set1_ps(alpha);
+    for (int i = 0; i < MR; i++) {
+        float *row = c + (size_t)i * ldc;
+        __m256 r0 = _mm256_mul_ps(scale, acc[i][0]);
+        __m256 r1 = _mm256_mul_ps(scale, acc[i][1]);
+        if (accumulate) {
+            r0 = _mm256_add_ps(r0, _mm256_loadu_ps(row));
+            r1 = _mm256_add_ps(r1, _mm256_loadu_ps(row + 8));
+        }
+        _mm256_storeu_ps(row, r0);
+        _mm256_storeu_ps(row + 8, r1);
+    }
+}
+
+const bale_variant bale_variant_avx2 = {
+    .mr = MR, .nr = NR, .mc = 144, .kc = 256, .nc = 4096, .kernel = kernel_avx2,
+};
+#endif

@@ -1,0 +1,44 @@
+/// The AVX-512F micro-kernel (12×32), compiled for that ISA only inside this function so the
+/// binary still runs on baseline x86-64; the driver calls it only when the CPU supports it.
+#include "sgemm_variants.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+enum { MR = 12, NR = 32 };
+
+/// AVX-512 12×32 tile (see `bale_micro_kernel`): 24 zmm accumulators, two B loads and one A
+/// broadcast per row per step (27 of the 32 zmm registers).
+__attribute__((target("avx512f,fma")))
+static void kernel_avx512(size_t kc, const float *a, const float *b, float *c, size_t ldc,
+                          float alpha, int accumulate) {
+    __m512 acc[MR][2];
+    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (size_t p = 0; p < kc; p++) {
+        const __m512 b0 = _mm512_loadu_ps(b + p * NR);
+        const __m512 b1 = _mm512_loadu_ps(b + p * NR + 16);
+        const float *ap = a + p * MR;
+        for (int i = 0; i < MR; i++) {
+            const __m512 ai = _mm512_set1_ps(ap[i]);
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+    const __m512 scale = _mm512_set1_ps(alpha);
+    for (int i = 0; i < MR; i++) {
+        float *row = c + (size_t)i * ldc;
+        __m512 r0 = _mm512_mul_ps(scale, acc[i][0]);
+        __m512 r1 = _mm512_mul_ps(scale, acc[i][1]);
+        if (accumulate) {
+            r0 = _mm512_add_ps(r0, _mm512_loadu_ps(row));
+            r1 = _mm512_add_ps(r1, _mm512_loadu_ps(row + 16));
+        }
+        _mm512_storeu_ps(row, r0);
+        _mm512_storeu_ps(row + 16, r1);
+    }
+}
+
+const bale_variant bale_variant_avx512 = {
+    .mr = MR, .nr = NR, .mc = 144, .kc = 256, .nc = 4096, .kernel = kernel_avx512,
+};
+#endif

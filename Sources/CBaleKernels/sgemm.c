@@ -1,0 +1,256 @@
+/// The sgemm driver: run-time variant choice, packing of A and B into micro-panels, and the
+/// blocked loops (GotoBLAS order: columns of B by `nc`, depth by `kc`, rows of A by `mc`, then
+/// register tiles) around each variant's micro-kernel.
+#include "CBaleKernels.h"
+#include "sgemm_variants.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+// MARK: - Variant choice
+
+/// The process default set by `bale_sgemm_set_isa`; -1 until set (then `bale_isa_best()` applies).
+static atomic_int default_isa = -1;
+
+/// The variant record for a concrete `isa`, or NULL when unknown or unsupported here.
+static const bale_variant *variant_for(int isa) {
+    if (!bale_isa_supported(isa)) return NULL;
+    switch (isa) {
+    case BALE_ISA_PORTABLE: return &bale_variant_portable;
+#if defined(__x86_64__)
+    case BALE_ISA_AVX2: return &bale_variant_avx2;
+    case BALE_ISA_AVX512: return &bale_variant_avx512;
+#endif
+#if defined(__aarch64__)
+    case BALE_ISA_NEON: return &bale_variant_neon;
+#endif
+    default: return NULL;
+    }
+}
+
+int bale_isa_supported(int isa) {
+    switch (isa) {
+    case BALE_ISA_PORTABLE: return 1;
+#if defined(__x86_64__)
+    case BALE_ISA_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case BALE_ISA_AVX512: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+#endif
+#if defined(__aarch64__)
+    case BALE_ISA_NEON: return 1;
+#endif
+    default: return 0;
+    }
+}
+
+int bale_isa_best(void) {
+    static const int order[] = {BALE_ISA_AVX512, BALE_ISA_AVX2, BALE_ISA_NEON};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (bale_isa_supported(order[i])) return order[i];
+    }
+    return BALE_ISA_PORTABLE;
+}
+
+int bale_isa_default(void) {
+    const int isa = atomic_load_explicit(&default_isa, memory_order_relaxed);
+    return isa < 0 ? bale_isa_best() : isa;
+}
+
+int bale_sgemm_set_isa(int isa) {
+    if (isa != BALE_ISA_DEFAULT && !bale_isa_supported(isa)) return BALE_ERROR_ISA;
+    atomic_store_explicit(&default_isa, isa, memory_order_relaxed);
+    return BALE_OK;
+}
+
+const char *bale_isa_name(int isa) {
+    switch (isa == BALE_ISA_DEFAULT ? bale_isa_default() : isa) {
+    case BALE_ISA_PORTABLE: return "portable";
+    case BALE_ISA_AVX2: return "avx2";
+    case BALE_ISA_AVX512: return "avx512";
+    case BALE_ISA_NEON: return "neon";
+    default: return "unknown";
+    }
+}
+
+const char *bale_kernel_isa(void) { return bale_isa_name(BALE_ISA_DEFAULT); }
+
+// MARK: - Packing
+
+/// A read-only matrix operand: element `(r, c)` of `op(M)` is at `base[r * row + c * col]`.
+typedef struct {
+    const float *base;
+    size_t row;
+    size_t col;
+} operand;
+
+/// The operand view of a stored matrix with leading dimension `ld`, transposed or not.
+static operand make_operand(const float *base, size_t ld, int transposed) {
+    operand o = {base, transposed ? 1 : ld, transposed ? ld : 1};
+    return o;
+}
+
+/// Packs rows `[r0, r0 + rows)` × depth `[p0, p0 + depth)` of `op(A)` into `mr`-row panels: panel
+/// `t` holds, for each depth step, `mr` consecutive floats (rows past the end are zero).
+static void pack_a(operand a, size_t r0, size_t rows, size_t p0, size_t depth, size_t mr, float *out) {
+    for (size_t t = 0; t < rows; t += mr) {
+        const size_t live = rows - t < mr ? rows - t : mr;
+        for (size_t p = 0; p < depth; p++) {
+            const float *src = a.base + (r0 + t) * a.row + (p0 + p) * a.col;
+            for (size_t i = 0; i < live; i++) out[i] = src[i * a.row];
+            for (size_t i = live; i < mr; i++) out[i] = 0.0f;
+            out += mr;
+        }
+    }
+}
+
+/// Packs depth `[p0, p0 + depth)` × columns `[c0, c0 + cols)` of `op(B)` into `nr`-column panels:
+/// panel `t` holds, for each depth step, `nr` consecutive floats (columns past the end are zero).
+static void pack_b(operand b, size_t p0, size_t depth, size_t c0, size_t cols, size_t nr, float *out) {
+    for (size_t t = 0; t < cols; t += nr) {
+        const size_t live = cols - t < nr ? cols - t : nr;
+        for (size_t p = 0; p < depth; p++) {
+            const float *src = b.base + (p0 + p) * b.row + (c0 + t) * b.col;
+            if (b.col == 1) {
+                memcpy(out, src, live * sizeof(float));
+            } else {
+                for (size_t j = 0; j < live; j++) out[j] = src[j * b.col];
+            }
+            for (size_t j = live; j < nr; j++) out[j] = 0.0f;
+            out += nr;
+        }
+    }
+}
+
+/// `x` rounded up to a multiple of `step` (`step > 0`); the caller keeps the result in range.
+static size_t round_up(size_t x, size_t step) { return (x + step - 1) / step * step; }
+
+// MARK: - Blocked product
+
+/// One `mc × nc` block of C from packed A (`mc` rows, depth `kc`) and packed B (`kc × nc`).
+/// Full tiles go straight to C; edge tiles go through a scratch tile and only live cells are stored.
+static void macro_block(const bale_variant *v, size_t mc, size_t nc, size_t kc, const float *ap,
+                        const float *bp, float *c, size_t ldc, float alpha, int accumulate) {
+    float edge[BALE_MAX_TILE];
+    for (size_t j = 0; j < nc; j += v->nr) {
+        const size_t cols = nc - j < v->nr ? nc - j : v->nr;
+        for (size_t i = 0; i < mc; i += v->mr) {
+            const size_t rows = mc - i < v->mr ? mc - i : v->mr;
+            float *tile = c + i * ldc + j;
+            const float *a = ap + i * kc;
+            const float *b = bp + j * kc;
+            if (rows == v->mr && cols == v->nr) {
+                v->kernel(kc, a, b, tile, ldc, alpha, accumulate);
+                continue;
+            }
+            v->kernel(kc, a, b, edge, v->nr, alpha, 0);
+            for (size_t r = 0; r < rows; r++) {
+                for (size_t s = 0; s < cols; s++) {
+                    const float value = edge[r * v->nr + s];
+                    tile[r * ldc + s] = accumulate ? tile[r * ldc + s] + value : value;
+                }
+            }
+        }
+    }
+}
+
+/// The shared driver: `prepacked` is B packed by `bale_pack_b` for `v` (then `b` is unused), or NULL
+/// to pack `b` block by block. Shapes and the variant are already validated; `m, n, k > 0`.
+static int run(const bale_variant *v, size_t m, size_t n, size_t k, float alpha, operand a, operand b,
+               const float *prepacked, int accumulate, float *c, size_t ldc) {
+    const size_t a_floats = v->mc * v->kc;
+    const size_t b_floats = v->kc * v->nc;
+    float *apack = malloc(a_floats * sizeof(float));
+    float *bpack = prepacked ? NULL : malloc(b_floats * sizeof(float));
+    if (!apack || (!prepacked && !bpack)) {
+        free(apack);
+        free(bpack);
+        return BALE_ERROR_MEMORY;
+    }
+    const size_t padded_n = round_up(n, v->nr);
+    for (size_t jc = 0; jc < n; jc += v->nc) {
+        const size_t nc = n - jc < v->nc ? n - jc : v->nc;
+        for (size_t pc = 0; pc < k; pc += v->kc) {
+            const size_t kc = k - pc < v->kc ? k - pc : v->kc;
+            const float *bp = prepacked ? prepacked + pc * padded_n + jc * kc : bpack;
+            if (!prepacked) pack_b(b, pc, kc, jc, nc, v->nr, bpack);
+            const int add = accumulate || pc > 0;
+            for (size_t ic = 0; ic < m; ic += v->mc) {
+                const size_t mc = m - ic < v->mc ? m - ic : v->mc;
+                pack_a(a, ic, mc, pc, kc, v->mr, apack);
+                macro_block(v, mc, nc, kc, apack, bp, c + ic * ldc + jc, ldc, alpha, add);
+            }
+        }
+    }
+    free(apack);
+    free(bpack);
+    return BALE_OK;
+}
+
+/// Checks what every product shares: a usable variant, `ldc`, `lda` and a non-empty product.
+/// Returns `BALE_OK` with `*done` set when nothing (or only zeroing C) was needed.
+static int prepare(int isa, int trans_a, size_t m, size_t n, size_t k, size_t lda, int accumulate,
+                   float *c, size_t ldc, const bale_variant **v, int *done) {
+    *v = variant_for(isa == BALE_ISA_DEFAULT ? bale_isa_default() : isa);
+    if (!*v) return BALE_ERROR_ISA;
+    *done = 1;
+    if (m == 0 || n == 0) return BALE_OK;
+    if (ldc < n || lda < (trans_a ? m : k)) return BALE_ERROR_SHAPE;
+    if (k == 0) {
+        if (!accumulate) {
+            for (size_t i = 0; i < m; i++) memset(c + i * ldc, 0, n * sizeof(float));
+        }
+        return BALE_OK;
+    }
+    *done = 0;
+    return BALE_OK;
+}
+
+// MARK: - Public products
+
+int bale_sgemm(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+               const float *a, size_t lda, const float *b, size_t ldb,
+               int accumulate, float *c, size_t ldc) {
+    if (m > 0 && n > 0 && k > 0 && ldb < (trans_b ? k : n)) return BALE_ERROR_SHAPE;
+    const bale_variant *v;
+    int done;
+    const int status = prepare(isa, trans_a, m, n, k, lda, accumulate, c, ldc, &v, &done);
+    if (status != BALE_OK || done) return status;
+    return run(v, m, n, k, alpha, make_operand(a, lda, trans_a), make_operand(b, ldb, trans_b), NULL,
+               accumulate, c, ldc);
+}
+
+size_t bale_pack_b_size(int isa, size_t k, size_t n) {
+    const bale_variant *v = variant_for(isa);
+    if (!v || k == 0 || n == 0 || n > SIZE_MAX - v->nr) return 0;
+    const size_t padded = round_up(n, v->nr);
+    if (padded > SIZE_MAX / sizeof(float) / k) return 0;
+    return padded * k;
+}
+
+int bale_pack_b(int isa, int trans_b, size_t k, size_t n, const float *b, size_t ldb, float *packed) {
+    const bale_variant *v = variant_for(isa);
+    if (!v) return BALE_ERROR_ISA;
+    if (k == 0 || n == 0) return BALE_OK;
+    if (ldb < (trans_b ? k : n) || bale_pack_b_size(isa, k, n) == 0) return BALE_ERROR_SHAPE;
+    const operand ob = make_operand(b, ldb, trans_b);
+    const size_t padded_n = round_up(n, v->nr);
+    // Same order as `run`: depth blocks of `kc`, each holding every `nr` panel of that depth.
+    for (size_t pc = 0; pc < k; pc += v->kc) {
+        const size_t kc = k - pc < v->kc ? k - pc : v->kc;
+        pack_b(ob, pc, kc, 0, n, v->nr, packed + pc * padded_n);
+    }
+    return BALE_OK;
+}
+
+int bale_sgemm_packed_b(int isa, int trans_a, size_t m, size_t n, size_t k, float alpha,
+                        const float *a, size_t lda, const float *packed,
+                        int accumulate, float *c, size_t ldc) {
+    if (isa == BALE_ISA_DEFAULT) return BALE_ERROR_ISA;
+    const bale_variant *v;
+    int done;
+    const int status = prepare(isa, trans_a, m, n, k, lda, accumulate, c, ldc, &v, &done);
+    if (status != BALE_OK || done) return status;
+    const operand none = {NULL, 0, 0};
+    return run(v, m, n, k, alpha, make_operand(a, lda, trans_a), none, packed, accumulate, c, ldc);
+}

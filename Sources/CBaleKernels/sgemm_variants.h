@@ -1,0 +1,47 @@
+/// Internal: the micro-kernel contract shared by the sgemm driver and the per-ISA kernel files.
+#ifndef BALE_SGEMM_VARIANTS_H
+#define BALE_SGEMM_VARIANTS_H
+
+#include <stddef.h>
+
+/// One register tile: `C[mr × nr] = alpha · Σ_p a[p] ⊗ b[p] + (accumulate ? C : 0)`.
+///
+/// `a` holds `kc` steps of `mr` floats (a packed column slice of A), `b` holds `kc` steps of `nr`
+/// floats (a packed row slice of B); `c` is `mr` rows of `nr` floats, `ldc` apart. `kc >= 1`.
+/// Packed buffers carry no alignment promise (kernels use unaligned loads).
+typedef void (*bale_micro_kernel)(size_t kc, const float *a, const float *b, float *c, size_t ldc,
+                                  float alpha, int accumulate);
+
+/// A micro-kernel and the blocking the driver uses with it.
+typedef struct {
+    /// Rows of C per register tile.
+    size_t mr;
+    /// Columns of C per register tile (at most `BALE_MAX_NR`).
+    size_t nr;
+    /// Rows of A packed at a time (a multiple of `mr`; sized for L2).
+    size_t mc;
+    /// Depth packed at a time (sized so a `kc × nr` slice of B stays in L1).
+    size_t kc;
+    /// Columns of B packed at a time (a multiple of `nr`; sized for L3).
+    size_t nc;
+    /// The tile routine.
+    bale_micro_kernel kernel;
+} bale_variant;
+
+/// Largest `mr × nr` tile of any variant, for the driver's edge-tile scratch.
+#define BALE_MAX_TILE (16 * 32)
+
+/// The portable C variant (always available).
+extern const bale_variant bale_variant_portable;
+#if defined(__x86_64__)
+/// The AVX2+FMA variant (x86-64 only; run only when the CPU supports it).
+extern const bale_variant bale_variant_avx2;
+/// The AVX-512F variant (x86-64 only; run only when the CPU supports it).
+extern const bale_variant bale_variant_avx512;
+#endif
+#if defined(__aarch64__)
+/// The NEON variant (every aarch64 CPU has NEON).
+extern const bale_variant bale_variant_neon;
+#endif
+
+#endif
