@@ -73,27 +73,13 @@ public struct Bench: ParsableCommand {
         let model = try BundledModel(path: bundle, reader: reader, threads: threads)
         let feeds = try inputs.isEmpty
             ? BenchmarkInputs.generate(for: model.graph, batch: batch ?? 1, dims: namedDims())
-            : readInputs(inputs)
+            : readInputFiles(inputs)
         let batchSize = BenchmarkInputs.batch(of: feeds, for: model.graph)
         let result = try Benchmark(warmup: warmup, iterations: iterations).run(model.executor, feeds: feeds)
         let report = BenchReport(
             manifest: model.info.manifest, batch: batchSize, threads: model.executor.threads, result: result,
             peakRSS: PeakMemory.residentBytes)
         print(json ? report.json : report.text)
-    }
-
-    /// The `--input NAME=FILE.npy` options read. (Same rules as `bale run`, whose reader is private.)
-    private func readInputs(_ arguments: [String]) throws -> [String: Tensor] {
-        var feeds: [String: Tensor] = [:]
-        for argument in arguments {
-            guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
-                throw ValidationError("--input '\(argument)' must be NAME=FILE.npy")
-            }
-            let name = String(argument[..<equals])
-            guard feeds[name] == nil else { throw ValidationError("--input '\(name)' is given twice") }
-            feeds[name] = try NPY.read(contentsOf: String(argument[argument.index(after: equals)...]))
-        }
-        return feeds
     }
 
     /// The `--dim NAME=N` options by name.

@@ -1,5 +1,7 @@
 public import ArgumentParser
 public import BaleBundle
+import BaleGraph
+import BaleRuntime
 import Foundation
 
 /// Options shared by every command that reads a bundle.
@@ -69,4 +71,18 @@ public func readText(_ path: String) throws -> String {
         throw BundleError(.io, "cannot read '\(path)': \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")", path: path)
     }
     return String(decoding: data, as: UTF8.self)
+}
+
+/// Reads `--input NAME=FILE.npy` options (bale run, bale bench) into feeds by name.
+func readInputFiles(_ arguments: [String]) throws -> [String: Tensor] {
+    var feeds: [String: Tensor] = [:]
+    for argument in arguments {
+        guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
+            throw ValidationError("--input '\(argument)' must be NAME=FILE.npy")
+        }
+        let name = String(argument[..<equals])
+        guard feeds[name] == nil else { throw ValidationError("--input '\(name)' is given twice") }
+        feeds[name] = try NPY.read(contentsOf: String(argument[argument.index(after: equals)...]))
+    }
+    return feeds
 }

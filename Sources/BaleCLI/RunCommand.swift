@@ -53,7 +53,7 @@ public struct Run: ParsableCommand {
     public func run() throws {
         let reader = BundleReader(limits: read.limits, publicKey: try signature.publicKey(), requireSignature: signature.requireSignature)
         let model = try BundledModel(path: bundle, reader: reader, threads: threads, memoryLimit: memoryLimit?.bytes)
-        let feeds = try json.map { try jsonFeeds($0, graph: model.graph) } ?? npyFeeds()
+        let feeds = try json.map { try jsonFeeds($0, graph: model.graph) } ?? readInputFiles(inputs)
         let outputs = try model.executor.run(feeds)
         let ordered = model.graph.outputs.compactMap { info in outputs[info.name].map { (info.name, $0) } }
 
@@ -74,20 +74,6 @@ public struct Run: ParsableCommand {
                 print("\(name) \(tensor.dtype)\(tensor.shape): [\(preview)\(tensor.count > 8 ? ", …" : "")]")
             }
         }
-    }
-
-    private func npyFeeds() throws -> [String: Tensor] {
-        var feeds: [String: Tensor] = [:]
-        for argument in inputs {
-            guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
-                throw ValidationError("--input '\(argument)' must be NAME=FILE.npy")
-            }
-            let name = String(argument[..<equals])
-            let path = String(argument[argument.index(after: equals)...])
-            guard feeds[name] == nil else { throw ValidationError("--input '\(name)' is given twice") }
-            feeds[name] = try NPY.read(contentsOf: path)
-        }
-        return feeds
     }
 
     private func jsonFeeds(_ text: String, graph: Graph) throws -> [String: Tensor] {
