@@ -87,3 +87,19 @@ import Testing
         for (x, y) in zip(packed[0].asFloats, plain[0].asFloats) { #expect(abs(x - y) <= 1e-4 * max(1, abs(y))) }
     }
 }
+
+@Suite struct ThreadedKernelTests {
+    /// Conv splits batch items over threads (each with its own im2col scratch); the result must
+    /// not depend on the thread count.
+    @Test(arguments: [1, 2, 3, 5])
+    func convGivesTheSameResultOnAnyThreadCount(_ batch: Int) throws {
+        let x = Tensor(shape: [batch, 3, 7, 6], floats: (0..<(batch * 126)).map { Float(($0 * 13) % 29) / 14 - 1 })
+        let w = Tensor(shape: [4, 3, 3, 3], floats: (0..<108).map { Float(($0 * 7) % 17) / 8 - 1 })
+        let node = Node(name: "c", opType: "Conv", inputs: ["x", "w"], outputs: ["y"], attributes: ["pads": .ints([1, 0, 1, 2])])
+        let kernel = KernelRegistry.all["Conv"]!
+        let one = try kernel(KernelContext(node: node, inputs: [x, w], threads: 1))
+        for threads in [2, 4] {
+            #expect(try kernel(KernelContext(node: node, inputs: [x, w], threads: threads)) == one, "\(threads) threads")
+        }
+    }
+}

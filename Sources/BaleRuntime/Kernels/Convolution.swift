@@ -45,13 +45,21 @@ enum ConvKernel {
                                   with: repeatElement(bias[plane % filters], count: geometry.outputPlane))
             }
         }
-        var scratch = [Float](repeating: 0, count: columns)
+        // Several batch items: one item range per thread, each with its own im2col scratch and
+        // single-threaded products. One item: the products themselves use the threads.
+        let workers = min(max(context.threads, 1), batch)
+        var scratch = [Float](repeating: 0, count: try context.checkedCount([columns, max(workers, 1)], of: "im2col"))
         x.asFloats.withUnsafeBufferPointer { xs in
             w.asFloats.withUnsafeBufferPointer { ws in
                 y.withUnsafeMutableBufferPointer { ys in
                     scratch.withUnsafeMutableBufferPointer { cs in
                         guard let xp = xs.baseAddress, let wp = ws.baseAddress, let yp = ys.baseAddress else { return }
-                        plan.run(x: xp, weights: wp, y: yp, scratch: cs.baseAddress, threads: context.threads)
+                        Parallel.run(parts: workers) { part in
+                            let items = Parallel.range(of: part, parts: workers, count: batch)
+                            plan.run(
+                                items: items, x: xp, weights: wp, y: yp, scratch: cs.baseAddress.map { $0 + part * columns },
+                                threads: workers > 1 ? 1 : context.threads)
+                        }
                     }
                 }
             }
@@ -86,14 +94,14 @@ enum ConvKernel {
         /// Whether a scratch im2col matrix is needed.
         var needsColumns: Bool { channels > 1 && !isPointwise }
 
-        /// Accumulates every batch item and group into `y` (pre-filled with the bias), the matrix
-        /// products on up to `threads` threads.
+        /// Accumulates the batch items `items`, every group, into `y` (pre-filled with the bias),
+        /// the matrix products on up to `threads` threads.
         func run(
-            x: UnsafePointer<Float>, weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+            items: Range<Int>, x: UnsafePointer<Float>, weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
             scratch: UnsafeMutablePointer<Float>?, threads: Int
         ) {
             let (inPlane, outPlane, taps) = (geometry.inputPlane, geometry.outputPlane, depth)
-            for item in 0..<batch {
+            for item in items {
                 for group in 0..<groups {
                     let input = x + (item * groups + group) * channels * inPlane
                     let output = y + (item * groups + group) * filters * outPlane

@@ -1,5 +1,4 @@
 private import CBaleKernels
-import Dispatch
 
 /// The runtime's one f32 matrix multiply: a safe Swift face over the C sgemm in `CBaleKernels`
 /// (packed panels, per-ISA register-tile micro-kernels chosen at run time), split over threads by
@@ -110,21 +109,9 @@ package enum GemmKernel {
         let blocks = (m + rowQuantum - 1) / rowQuantum
         let parts = min(max(threads, 1), blocks, work >= threadingThreshold ? Int.max : 1)
         guard parts > 1 else { return body(0..<m) }
-        let blocksPerPart = (blocks + parts - 1) / parts
-        withoutActuallyEscaping(body) { body in
-            let shared = RowBlockBody(run: body)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let start = part * blocksPerPart * rowQuantum
-                let end = min(m, start + blocksPerPart * rowQuantum)
-                if start < end { shared.run(start..<end) }
-            }
+        Parallel.run(parts: parts) { part in
+            let rows = Parallel.range(of: part, parts: parts, count: m, quantum: rowQuantum)
+            if !rows.isEmpty { body(rows) }
         }
-    }
-
-    /// Hands the row-block body to Dispatch's `@Sendable` closure. Sound because every call
-    /// writes its own rows of C only, reads shared inputs, and `concurrentPerform` returns
-    /// after all calls finish (so the body never outlives the caller's buffers).
-    private struct RowBlockBody: @unchecked Sendable {
-        let run: (Range<Int>) -> Void
     }
 }
