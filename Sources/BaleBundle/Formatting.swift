@@ -21,7 +21,7 @@ public func formatBytes(_ bytes: UInt64) -> String {
 
 extension Array where Element == UInt8 {
     /// `withUnsafeBytes` keeping the typed error (the standard one rethrows `any Error`).
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(BundleError) -> R) throws(BundleError) -> R {
+    package func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(BundleError) -> R) throws(BundleError) -> R {
         let result: Result<R, BundleError> = withUnsafeBytes { buffer in
             do throws(BundleError) {
                 return .success(try body(buffer))

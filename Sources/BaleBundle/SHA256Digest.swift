@@ -25,6 +25,18 @@ public struct SHA256Digest {
         return digest.finalize()
     }
 
+    /// The SHA-256 of the file at `path`, read in 1 MiB chunks, as 64 lowercase hex digits.
+    public static func hex(ofFileAt path: String) throws(BundleError) -> String {
+        let file = try InputFile(path: path)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        var digest = SHA256Digest()
+        while case let n = try file.read(into: buffer), n > 0 {
+            digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        }
+        return digest.finalize()
+    }
+
     /// Whether `text` is 64 lowercase hex digits.
     public static func isHex(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }

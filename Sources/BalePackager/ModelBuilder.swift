@@ -133,10 +133,6 @@ struct TensorProducer: PayloadProducer {
     let tensor: Tensor
 
     func produce(into sink: (UnsafeRawBufferPointer) throws(BundleError) -> Void) throws(BundleError) {
-        let bytes = tensor.storage.littleEndianBytes
-        let result: Result<Void, BundleError> = bytes.withUnsafeBytes { raw in
-            do throws(BundleError) { try sink(raw); return .success(()) } catch { return .failure(error) }
-        }
-        try result.get()
+        try tensor.storage.littleEndianBytes.withBytes(sink)
     }
 }

@@ -57,11 +57,11 @@ struct Build: ParsableCommand {
     func run() throws {
         let profiles = try (target.isEmpty ? ["cloud-x86_64"] : target).map(TargetProfile.resolve)
         let imported = try ONNXImporter().importModel(at: model)
-        let source = Manifest.Source(format: "onnx", sha256: try fileSHA256(model))
+        let source = Manifest.Source(format: "onnx", sha256: try SHA256Digest.hex(ofFileAt: model))
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let options = ModelBuilder.Options(
             name: name ?? Self.defaultName(for: model), version: version, targets: profiles, outputDirectory: output,
-            createdAt: try createdAt ?? creationTime(of: model), creator: "bale \(Bale.version)",
+            createdAt: try createdAt ?? CreationTime.resolve(fallback: modificationTime(of: model)), creator: "bale \(Bale.version)",
             signingKey: try sign.map { try BundleSigningKey(pem: readText($0), source: $0) },
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         for built in try ModelBuilder(options).build(imported.graph, source: source) {
@@ -80,26 +80,8 @@ struct Build: ParsableCommand {
     }
 }
 
-/// SOURCE_DATE_EPOCH when set, else the file's modification time, as RFC 3339 UTC.
-func creationTime(of path: String) throws -> String {
-    if let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] {
-        guard let seconds = Int(text), seconds >= 0 else {
-            throw ValidationError("SOURCE_DATE_EPOCH must be a whole number of seconds, got '\(text)'")
-        }
-        return Pack.rfc3339(seconds)
-    }
+/// A file's modification time in seconds since 1970 (now when it cannot be read).
+private func modificationTime(of path: String) -> Int {
     let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-    let date = (attributes?[.modificationDate] as? Date) ?? Date()
-    return Pack.rfc3339(Int(date.timeIntervalSince1970))
-}
-
-/// The SHA-256 of a file, streamed.
-func fileSHA256(_ path: String) throws -> String {
-    guard let handle = FileHandle(forReadingAtPath: path) else { throw BundleError(.io, "cannot open '\(path)'", path: path) }
-    defer { try? handle.close() }
-    var digest = SHA256Digest()
-    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-        chunk.withUnsafeBytes { digest.update($0) }
-    }
-    return digest.finalize()
+    return Int(((attributes?[.modificationDate] as? Date) ?? Date()).timeIntervalSince1970)
 }

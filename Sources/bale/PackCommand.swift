@@ -92,21 +92,7 @@ struct Pack: ParsableCommand {
 
     /// The creation time: --created-at, else SOURCE_DATE_EPOCH, else the newest file time.
     private func creationTime(_ payload: PayloadDirectory) throws -> String {
-        if let createdAt { return createdAt }
-        if let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] {
-            guard let seconds = Int(text), seconds >= 0 else {
-                throw ValidationError("SOURCE_DATE_EPOCH must be a whole number of seconds, got '\(text)'")
-            }
-            return Self.rfc3339(seconds)
-        }
-        return Self.rfc3339(payload.newestModification)
-    }
-
-    static func rfc3339(_ seconds: Int) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        try createdAt ?? CreationTime.resolve(fallback: payload.newestModification)
     }
 
     /// The payload's model file, when exactly one file has a known model extension.

@@ -55,8 +55,8 @@ public struct BundleWriter: Sendable {
 
         // Header entries with placeholder digests: same length as the final ones.
         let placeholderSignature = signingKey.map { _ in BundleSignature.placeholder }
-        var header = try Self.headerTar(manifest: manifest.canonicalBytes(), signature: placeholderSignature?.encoded)
-        let reserved = zstdCompressBound(header.count) + ZstdFrame.skippableHeaderSize
+        let headerLength = try Self.headerTar(manifest: manifest.canonicalBytes(), signature: placeholderSignature?.encoded).count
+        let reserved = zstdCompressBound(headerLength) + ZstdFrame.skippableHeaderSize
 
         let out = try AtomicOutputFile(path: output)
         try out.seek(to: UInt64(reserved))
@@ -74,9 +74,8 @@ public struct BundleWriter: Sendable {
         if let sourceIndex { manifest.model.source!.sha256 = manifest.files[sourceIndex].sha256 }
         let manifestBytes = manifest.canonicalBytes()
         let signature = try signingKey.map { key throws(BundleError) in try BundleSignature(signing: manifestBytes, with: key) }
-        let finalHeader = try Self.headerTar(manifest: manifestBytes, signature: signature?.encoded)
-        precondition(finalHeader.count == header.count, "header length changed between placeholder and final manifest")
-        header = finalHeader
+        let header = try Self.headerTar(manifest: manifestBytes, signature: signature?.encoded)
+        precondition(header.count == headerLength, "header length changed between placeholder and final manifest")
         let frame = try zstdCompressFrame(header, level: Self.headerLevel)
         let filler = ZstdFrame.skippable(totalSize: reserved - frame.count)
         try (frame + filler).withBytes { bytes throws(BundleError) in try out.write(bytes, at: 0) }

@@ -6,20 +6,16 @@ public import BaleGraph
 public enum BundledGraph {
     /// Reads and verifies the bundle at `path`, returning its graph layout.
     public static func layout(path: String, reader: BundleReader = BundleReader()) throws(RuntimeError) -> GraphCoding.Layout {
-        var sink: GraphJSONSink? = GraphJSONSink()
+        var sink: GraphSink? = GraphSink(keepTensors: false)
         do {
             _ = try reader.read(path, into: &sink)
         } catch {
-            throw RuntimeError(error.description)
+            throw RuntimeError(sink?.failure?.description ?? error.description)
         }
-        guard let bytes = sink?.bytes else {
-            throw RuntimeError("'\(path)' holds no \(GraphCoding.graphPath): it is not a built model (bale build makes one)")
+        guard let layout = sink?.layout else {
+            throw GraphSink.notABuiltModel(path)
         }
-        do {
-            return try GraphCoding.decodeLayout(bytes)
-        } catch {
-            throw RuntimeError(error.message)
-        }
+        return layout
     }
 
     /// The activation plan of a layout at `batch`, with the declared weights' size.
@@ -27,21 +23,4 @@ public enum BundledGraph {
         let weights = layout.initializers.reduce(0) { $0 + (Shapes.count($1.shape) ?? 0) * $1.dtype.byteSize }
         return try MemoryPlan(graph: layout.graph, bindings: MemoryPlan.batchBindings(layout.graph, batch: batch), weightBytes: weights)
     }
-}
-
-/// Keeps `graph.json`'s bytes while a bundle streams past.
-private struct GraphJSONSink: BundlePayloadSink {
-    var bytes: [UInt8]?
-    private var collecting = false
-
-    mutating func begin(_ file: Manifest.File) throws(BundleError) {
-        collecting = file.path == GraphCoding.graphPath
-        if collecting { bytes = [] }
-    }
-
-    mutating func write(_ chunk: UnsafeRawBufferPointer) throws(BundleError) {
-        if collecting { bytes?.append(contentsOf: chunk) }
-    }
-
-    mutating func end(_ file: Manifest.File) throws(BundleError) { collecting = false }
 }

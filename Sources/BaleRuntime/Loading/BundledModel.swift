@@ -30,7 +30,7 @@ public struct BundledModel: Sendable {
     ///     over the limit is refused with both numbers.
     public init(path: String, reader: BundleReader = BundleReader(), threads: Int? = nil, memoryLimit: UInt64? = nil) throws(RuntimeError) {
         let started = ContinuousClock.now
-        var sink: GraphSink? = GraphSink()
+        var sink: GraphSink? = GraphSink(keepTensors: true)
         let info: BundleInfo
         do {
             info = try reader.read(path, into: &sink)
@@ -38,7 +38,7 @@ public struct BundledModel: Sendable {
             throw RuntimeError(sink?.failure?.description ?? error.description)
         }
         guard let loaded = sink, let layout = loaded.layout else {
-            throw RuntimeError("'\(path)' holds no \(GraphCoding.graphPath): it is not a built model (bale build makes one)")
+            throw GraphSink.notABuiltModel(path)
         }
         var graph = layout.graph
         for initializer in layout.initializers {
@@ -89,8 +89,11 @@ public struct BundledModel: Sendable {
     }
 }
 
-/// Collects `graph.json` and the tensor files it names while a bundle streams past.
-private struct GraphSink: BundlePayloadSink {
+/// Collects `graph.json` (and, with `keepTensors`, the tensor files it names) while a bundle
+/// streams past; everything else is only verified.
+struct GraphSink: BundlePayloadSink {
+    /// Whether tensor files are decoded and kept (false: the graph alone, weights unread).
+    let keepTensors: Bool
     var layout: GraphCoding.Layout?
     var tensors: [String: Tensor] = [:]
     /// A decoding failure, kept so the load error names it rather than the reader's wrapper.
@@ -98,8 +101,15 @@ private struct GraphSink: BundlePayloadSink {
     private var byFile: [String: (name: String, dtype: DType, shape: [Int])] = [:]
     private var current: (path: String, bytes: [UInt8])?
 
+    init(keepTensors: Bool) { self.keepTensors = keepTensors }
+
+    /// The error for a bundle without `graph.json` (a packed payload, not a built model).
+    static func notABuiltModel(_ path: String) -> RuntimeError {
+        RuntimeError("'\(path)' holds no \(GraphCoding.graphPath): it is not a built model (bale build makes one)")
+    }
+
     mutating func begin(_ file: Manifest.File) throws(BundleError) {
-        let wanted = file.path == GraphCoding.graphPath || byFile[file.path] != nil
+        let wanted = file.path == GraphCoding.graphPath || (keepTensors && byFile[file.path] != nil)
         current = wanted ? (file.path, []) : nil
         if wanted { current!.bytes.reserveCapacity(Int(min(file.size, 1 << 30))) }
     }
