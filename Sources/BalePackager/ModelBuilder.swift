@@ -73,9 +73,10 @@ public struct ModelBuilder: Sendable {
     /// Optimises `graph` and writes one bundle per target.
     /// - Parameter source: the original model file's description for the manifest.
     public func build(_ graph: Graph, source: Manifest.Source) throws -> [Built] {
+        // Optimising ends with shape inference, which builds an Executor: every operator has a
+        // kernel and every value is defined, or this throws naming the node.
         let optimized = try Optimizer.optimize(graph)
         Self.logger.debug("optimised graph", metadata: ["nodes": "\(graph.nodes.count) → \(optimized.nodes.count)"])
-        _ = try Executor(graph: optimized)  // every operator has a kernel, every value is defined
         let (json, tensors) = GraphCoding.encode(optimized)
         var payload = [PayloadFile(path: GraphCoding.graphPath, bytes: json, mediaType: "application/vnd.bale.graph+json")]
         for file in tensors {
