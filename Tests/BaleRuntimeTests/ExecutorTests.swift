@@ -72,17 +72,26 @@ import Testing
 
 @Suite struct PreparedKernelTests {
     /// Gemm and MatMul with a constant B pack it once at load; the packed path must give what the
-    /// unpacked one gives.
-    @Test(arguments: [("Gemm", [3, 5], [5, 4], false), ("Gemm", [3, 5], [4, 5], true), ("MatMul", [2, 3, 5], [5, 4], false)])
-    func packedWeightsGiveTheSameResult(_ op: String, _ aShape: [Int], _ bShape: [Int], _ transB: Bool) throws {
+    /// unpacked one gives, bias and fused activation (the packed path's per-block epilogue) included.
+    @Test(arguments: [
+        ("Gemm", [3, 5], [5, 4], false, false), ("Gemm", [3, 5], [4, 5], true, false), ("Gemm", [30, 5], [4, 5], true, true),
+        ("MatMul", [2, 3, 5], [5, 4], false, false), ("MatMul", [2, 30, 5], [5, 4], false, true),
+    ])
+    func packedWeightsGiveTheSameResult(_ op: String, _ aShape: [Int], _ bShape: [Int], _ transB: Bool, _ epilogue: Bool) throws {
         let a = Tensor(shape: aShape, floats: (0..<aShape.reduce(1, *)).map { Float($0 % 7) - 3 })
         let b = Tensor(shape: bShape, floats: (0..<bShape.reduce(1, *)).map { Float($0 % 5) / 2 - 1 })
-        let node = Node(name: "n", opType: op, inputs: ["a", "b"], outputs: ["y"], attributes: transB ? ["transB": .int(1)] : [:])
+        let bias = Tensor(shape: [4], floats: [0.5, -1, 2, -0.25])
+        var attributes: [String: Attribute] = transB ? ["transB": .int(1)] : [:]
+        if epilogue { attributes["activation"] = .string("Relu") }
+        let names = epilogue ? ["a", "b", "c"] : ["a", "b"]
+        let inputs = epilogue ? [a, b, bias] : [a, b]
+        let node = Node(name: "n", opType: op, inputs: names, outputs: ["y"], attributes: attributes)
         let prepared = KernelRegistry.preparers[op]!(node, [nil, b])
         #expect(prepared != nil)
         let kernel = KernelRegistry.all[op]!
-        let packed = try kernel(KernelContext(node: node, inputs: [a, b], prepared: prepared))
-        let plain = try kernel(KernelContext(node: node, inputs: [a, b]))
+        let packed = try kernel(KernelContext(node: node, inputs: inputs, threads: 2, prepared: prepared))
+        let plain = try kernel(KernelContext(node: node, inputs: inputs))
+        if epilogue { #expect(packed[0].asFloats.contains(0) && packed[0].asFloats.contains { $0 > 0 }) }
         #expect(packed[0].shape == plain[0].shape)
         for (x, y) in zip(packed[0].asFloats, plain[0].asFloats) { #expect(abs(x - y) <= 1e-4 * max(1, abs(y))) }
     }
@@ -100,6 +109,37 @@ import Testing
         let one = try kernel(KernelContext(node: node, inputs: [x, w], threads: 1))
         for threads in [2, 4] {
             #expect(try kernel(KernelContext(node: node, inputs: [x, w], threads: threads)) == one, "\(threads) threads")
+        }
+    }
+
+    /// Kernels that split large outputs over threads (pooling planes, Gemm row blocks with their
+    /// bias and activation epilogue, Conv items with bias and activation) give the same result on
+    /// any thread count.
+    @Test(arguments: [
+        Node(name: "p", opType: "MaxPool", inputs: ["x"], outputs: ["y", "i"],
+             attributes: ["kernel_shape": .ints([3, 2]), "pads": .ints([1, 0, 1, 1]), "dilations": .ints([2, 1])]),
+        Node(name: "p", opType: "AveragePool", inputs: ["x"], outputs: ["y"],
+             attributes: ["kernel_shape": .ints([2, 3]), "strides": .ints([1, 2]), "pads": .ints([1, 1, 0, 1]),
+                          "count_include_pad": .int(1)]),
+        Node(name: "c", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["y"],
+             attributes: ["pads": .ints([1, 1, 1, 1]), "activation": .string("Relu")]),
+        Node(name: "g", opType: "Gemm", inputs: ["a", "wg", "bg"], outputs: ["y"],
+             attributes: ["transB": .int(1), "activation": .string("LeakyRelu"), "activation_alpha": .float(0.1)]),
+    ])
+    func largeOutputsGiveTheSameResultOnAnyThreadCount(_ node: Node) throws {
+        func values(_ shape: [Int], _ seed: Int) -> Tensor {
+            Tensor(shape: shape, floats: (0..<shape.reduce(1, *)).map { Float(($0 * seed) % 31) / 15 - 1 })
+        }
+        let feeds = [
+            "x": values([3, 4, 70, 90], 7), "w": values([5, 4, 3, 3], 11), "b": values([5], 3),
+            "a": values([100, 9], 13), "wg": values([700, 9], 17), "bg": values([700], 5),
+        ]
+        let inputs = node.inputs.map { feeds[$0] }
+        let kernel = KernelRegistry.all[node.opType]!
+        let one = try kernel(KernelContext(node: node, inputs: inputs, threads: 1))
+        #expect(one[0].count >= 1 << 15)
+        for threads in [2, 3] {
+            #expect(try kernel(KernelContext(node: node, inputs: inputs, threads: threads)) == one, "\(threads) threads")
         }
     }
 }

@@ -38,33 +38,32 @@ enum ConvKernel {
         let needsColumns = plan.needsColumns && count > 0
         let columns = needsColumns ? try context.checkedCount([plan.depth, geometry.outputPlane], of: "im2col") : 0
 
-        var y = [Float](repeating: 0, count: count)
-        if let bias = bias?.asFloats, count > 0 {
-            for plane in 0..<(batch * filters) {
-                y.replaceSubrange(plane * geometry.outputPlane..<(plane + 1) * geometry.outputPlane,
-                                  with: repeatElement(bias[plane % filters], count: geometry.outputPlane))
-            }
-        }
         // Several batch items: one item range per thread, each with its own im2col scratch and
         // single-threaded products. One item: the products themselves use the threads.
         let workers = min(max(context.threads, 1), batch)
         var scratch = [Float](repeating: 0, count: try context.checkedCount([columns, max(workers, 1)], of: "im2col"))
-        x.asFloats.withUnsafeBufferPointer { xs in
-            w.asFloats.withUnsafeBufferPointer { ws in
-                y.withUnsafeMutableBufferPointer { ys in
-                    scratch.withUnsafeMutableBufferPointer { cs in
-                        guard let xp = xs.baseAddress, let wp = ws.baseAddress, let yp = ys.baseAddress else { return }
-                        Parallel.run(parts: workers) { part in
-                            let items = Parallel.range(of: part, parts: workers, count: batch)
-                            plan.run(
-                                items: items, x: xp, weights: wp, y: yp, scratch: cs.baseAddress.map { $0 + part * columns },
-                                threads: workers > 1 ? 1 : context.threads)
+        // Every output element is written: each plane starts as its bias (or zero) before the products.
+        let y = [Float](unsafeUninitializedCapacity: count) { ys, initialized in
+            x.asFloats.withUnsafeBufferPointer { xs in
+                w.asFloats.withUnsafeBufferPointer { ws in
+                    Linear.withOptionalPointer(bias?.asFloats) { bias in
+                        scratch.withUnsafeMutableBufferPointer { cs in
+                            guard let yp = ys.baseAddress else { return }
+                            // An empty X or W (zero channels) is never read; any valid address will do.
+                            let (xp, wp) = (xs.baseAddress ?? UnsafePointer(yp), ws.baseAddress ?? UnsafePointer(yp))
+                            Parallel.run(parts: workers) { part in
+                                let items = Parallel.range(of: part, parts: workers, count: batch)
+                                plan.run(
+                                    items: items, x: xp, weights: wp, bias: bias, activation: activation, y: yp,
+                                    scratch: cs.baseAddress.map { $0 + part * columns },
+                                    threads: workers > 1 ? 1 : context.threads)
+                            }
                         }
                     }
                 }
             }
+            initialized = count
         }
-        activation?.apply(to: &y)
         return [Tensor(shape: shape, floats: y)]
     }
 
@@ -94,14 +93,20 @@ enum ConvKernel {
         /// Whether a scratch im2col matrix is needed.
         var needsColumns: Bool { channels > 1 && !isPointwise }
 
-        /// Accumulates the batch items `items`, every group, into `y` (pre-filled with the bias),
-        /// the matrix products on up to `threads` threads.
+        /// Writes the outputs of batch items `items` into `y`: each plane starts as its filter's
+        /// `bias` (or zero), gets every group's product added (on up to `threads` threads), then the
+        /// item goes through `activation` while it is in cache.
         func run(
-            items: Range<Int>, x: UnsafePointer<Float>, weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-            scratch: UnsafeMutablePointer<Float>?, threads: Int
+            items: Range<Int>, x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+            activation: FusedActivation?, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?,
+            threads: Int
         ) {
             let (inPlane, outPlane, taps) = (geometry.inputPlane, geometry.outputPlane, depth)
+            let itemSize = groups * filters * outPlane
             for item in items {
+                for plane in 0..<(groups * filters) {
+                    (y + item * itemSize + plane * outPlane).initialize(repeating: bias?[plane] ?? 0, count: outPlane)
+                }
                 for group in 0..<groups {
                     let input = x + (item * groups + group) * channels * inPlane
                     let output = y + (item * groups + group) * filters * outPlane
@@ -117,6 +122,7 @@ enum ConvKernel {
                             kernel, scratch, into: output, m: filters, n: outPlane, k: taps, threads: threads)
                     }
                 }
+                activation?.apply(to: UnsafeMutableBufferPointer(start: y + item * itemSize, count: itemSize))
             }
         }
 
@@ -159,7 +165,11 @@ enum ConvKernel {
                             for oh in rows {
                                 let source = plane + h.coordinate(oh, tap: ki) * w.input + w.coordinate(first, tap: kj)
                                 let target = row + oh * w.output + first
-                                for i in 0..<columnRange.count { target[i] = source[i * w.stride] }
+                                if w.stride == 1 {
+                                    target.update(from: source, count: columnRange.count)
+                                } else {
+                                    for i in 0..<columnRange.count { target[i] = source[i * w.stride] }
+                                }
                             }
                         }
                         row += geometry.outputPlane

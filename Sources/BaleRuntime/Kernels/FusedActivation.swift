@@ -53,6 +53,21 @@ public enum FusedActivation: Sendable, Hashable {
 
     /// Applies the activation to every element of `values`.
     public func apply(to values: inout [Float]) {
-        for i in values.indices { values[i] = apply(values[i]) }
+        values.withUnsafeMutableBufferPointer { apply(to: $0) }
+    }
+
+    /// Applies the activation to every element of `values`, choosing the operation once so the
+    /// loop over elements is plain arithmetic the compiler vectorises.
+    public func apply(to values: UnsafeMutableBufferPointer<Float>) {
+        switch self {
+        case .relu:
+            for i in values.indices { values[i] = values[i] > 0 ? values[i] : 0 }
+        case .leakyRelu(let alpha):
+            for i in values.indices { values[i] = values[i] >= 0 ? values[i] : alpha * values[i] }
+        case .clip(let lo, let hi):
+            for i in values.indices { values[i] = Swift.min(Swift.max(values[i], lo), hi) }
+        case .sigmoid, .tanh:
+            for i in values.indices { values[i] = apply(values[i]) }
+        }
     }
 }

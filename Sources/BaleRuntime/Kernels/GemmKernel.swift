@@ -77,10 +77,12 @@ package enum GemmKernel {
             accumulate: true, into: c, ldc: n, threads: threads)
     }
 
-    /// `C = alpha · op(A) · B + (accumulate ? C : 0)` with `B` pre-packed (constant weights).
+    /// `C = alpha · op(A) · B + (accumulate ? C : 0)` with `B` pre-packed (constant weights), then
+    /// `epilogue(rows)` on each block of rows of C by the thread that computed it (while it is in cache).
     package static func multiply(
         m: Int, alpha: Float = 1, a: GemmOperand, packed b: PackedGemmMatrix,
-        accumulate: Bool, into c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1
+        accumulate: Bool, into c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1,
+        epilogue: (_ rows: Range<Int>) -> Void = { _ in }
     ) {
         let (n, k) = (b.columns, b.rows)
         forEachRowBlock(m: m, work: m * n * k, threads: threads) { rows in
@@ -97,6 +99,7 @@ package enum GemmKernel {
                         into: subC, ldc: ldc)
                 }
             }
+            epilogue(rows)
         }
     }
 

@@ -54,13 +54,45 @@ enum Linear {
         return result
     }
 
-    /// Adds `bias` (length `columns`) to every row of `y`, then applies `activation`.
-    static func finish(_ y: inout [Float], columns: Int, bias: [Float]?, activation: FusedActivation?) {
-        if let bias, columns > 0 {
-            for start in stride(from: 0, to: y.count, by: columns) {
-                for j in 0..<columns { y[start + j] += bias[j] }
+    /// Adds `bias` (length `columns`) to every row of `y`, then applies `activation`, splitting the
+    /// rows over `threads` when there are enough of them.
+    static func finish(_ y: inout [Float], columns: Int, bias: [Float]?, activation: FusedActivation?, threads: Int) {
+        guard bias != nil || activation != nil, columns > 0, y.count % columns == 0 else { return }
+        let rows = y.count / columns
+        let parts = y.count >= parallelEpilogueElements ? min(max(threads, 1), rows) : 1
+        y.withUnsafeMutableBufferPointer { y in
+            guard let base = y.baseAddress else { return }
+            withOptionalPointer(bias) { bias in
+                Parallel.run(parts: parts) { part in
+                    let block = Parallel.range(of: part, parts: parts, count: rows)
+                    finish(rows: block, of: base, columns: columns, bias: bias, activation: activation)
+                }
             }
         }
-        activation?.apply(to: &y)
+    }
+
+    /// Adds `bias` (`columns` values, when given) to rows `rows` of the row-major `y` (`columns`
+    /// wide), then applies `activation` to them: the epilogue of one block of a product.
+    static func finish(
+        rows: Range<Int>, of y: UnsafeMutablePointer<Float>, columns: Int, bias: UnsafePointer<Float>?,
+        activation: FusedActivation?
+    ) {
+        guard bias != nil || activation != nil, !rows.isEmpty else { return }
+        if let bias {
+            for r in rows {
+                let row = y + r * columns
+                for j in 0..<columns { row[j] += bias[j] }
+            }
+        }
+        activation?.apply(to: UnsafeMutableBufferPointer(start: y + rows.lowerBound * columns, count: rows.count * columns))
+    }
+
+    /// Outputs at least this large have their epilogue split over threads.
+    private static let parallelEpilogueElements = 1 << 16
+
+    /// Calls `body` with a pointer to `values`' elements, or `nil` when there are none.
+    static func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let values else { return body(nil) }
+        return values.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }

@@ -32,24 +32,29 @@ extension Linear {
                 "inner dimensions differ: A is \(a.shape) (transA \(transA)), B is \(b.shape) (transB \(transB))")
         }
         var y: [Float]
+        var bias: [Float]?
         if let c = context.optionalInput(2) {
             guard c.dtype == .f32 else { throw context.error("input 2 must be f32, got \(c.dtype)") }
             let plan = try BroadcastPlan(operands: [c.shape], into: [m, n], context)
-            y = plan.expand(c.asFloats).map { beta * $0 }
-        } else {
-            guard let count = Shapes.count([m, n]) else {
-                throw context.error("output shape [\(m), \(n)] is too large")
+            if c.count == n, (c.shape.last ?? 1) == n {  // one row for every row: the epilogue adds it
+                bias = beta == 1 ? c.asFloats : c.asFloats.map { beta * $0 }
+                y = try zeros(m, n, context)
+            } else {
+                y = plan.expand(c.asFloats).map { beta * $0 }
             }
-            y = [Float](repeating: 0, count: count)
+        } else {
+            y = try zeros(m, n, context)
         }
         if let packed = context.prepared as? PackedGemmMatrix, packed.rows == k, packed.columns == n {
-            multiply(a.asFloats, rows: m, k: k, transposed: transA, alpha: alpha, packed: packed, into: &y, threads: context.threads)
+            multiply(
+                a.asFloats, rows: m, k: k, transposed: transA, alpha: alpha, packed: packed, into: &y,
+                bias: bias, activation: activation, threads: context.threads)
         } else {
             multiply(
                 a.asFloats, b.asFloats, into: &y, m: m, n: n, k: k, alpha: alpha, transA: transA, transB: transB,
                 threads: context.threads)
+            finish(&y, columns: n, bias: bias, activation: activation, threads: context.threads)
         }
-        finish(&y, columns: n, bias: nil, activation: activation)
         return [Tensor(shape: [m, n], floats: y)]
     }
 
@@ -67,18 +72,31 @@ extension Linear {
         return PackedGemmMatrix(values, k: b.shape[0], n: b.shape[1])
     }
 
-    /// `y += alpha · op(A) · B` with B pre-packed, A holding `rows` rows of `k` (or its transpose).
+    /// A zero `m × n` output, or an error when its size overflows.
+    private static func zeros(_ m: Int, _ n: Int, _ context: KernelContext) throws(RuntimeError) -> [Float] {
+        guard let count = Shapes.count([m, n]) else { throw context.error("output shape [\(m), \(n)] is too large") }
+        return [Float](repeating: 0, count: count)
+    }
+
+    /// `y += alpha · op(A) · B` with B pre-packed, A holding `rows` rows of `k` (or its transpose),
+    /// then `bias` (one value per column) and `activation` on each block of rows as it is finished.
     private static func multiply(
         _ a: [Float], rows: Int, k: Int, transposed: Bool, alpha: Float = 1, packed: PackedGemmMatrix,
-        into y: inout [Float], threads: Int
+        into y: inout [Float], bias: [Float]?, activation: FusedActivation?, threads: Int
     ) {
         guard rows > 0, k > 0, a.count == rows * k, y.count == rows * packed.columns else { return }
+        let columns = packed.columns
         a.withUnsafeBufferPointer { a in
             y.withUnsafeMutableBufferPointer { y in
-                guard let a = a.baseAddress, let y = y.baseAddress else { return }
-                GemmKernel.multiply(
-                    m: rows, alpha: alpha, a: GemmOperand(a, leading: transposed ? rows : k, transposed: transposed),
-                    packed: packed, accumulate: true, into: y, ldc: packed.columns, threads: threads)
+                withOptionalPointer(bias) { bias in
+                    guard let a = a.baseAddress, let y = y.baseAddress else { return }
+                    GemmKernel.multiply(
+                        m: rows, alpha: alpha, a: GemmOperand(a, leading: transposed ? rows : k, transposed: transposed),
+                        packed: packed, accumulate: true, into: y, ldc: columns, threads: threads
+                    ) { block in
+                        finish(rows: block, of: y, columns: columns, bias: bias, activation: activation)
+                    }
+                }
             }
         }
     }
@@ -111,12 +129,14 @@ extension Linear {
         var y = [Float](repeating: 0, count: total)
         if let packed = context.prepared as? PackedGemmMatrix, b.shape.count == 2, packed.rows == k, packed.columns == n {
             // A constant weight matrix: every batch row of A goes through one packed product.
-            multiply(a.asFloats, rows: aCount * m, k: k, transposed: false, packed: packed, into: &y, threads: context.threads)
+            multiply(
+                a.asFloats, rows: aCount * m, k: k, transposed: false, packed: packed, into: &y,
+                bias: bias, activation: activation, threads: context.threads)
         } else {
             let pairs = batch.map(Array(0..<aCount), Array(0..<bCount)) { ($0, $1) }
             multiply(a.asFloats, b.asFloats, into: &y, m: m, n: n, k: k, batches: pairs, threads: context.threads)
+            finish(&y, columns: n, bias: bias, activation: activation, threads: context.threads)
         }
-        finish(&y, columns: n, bias: bias, activation: activation)
 
         var shape = batch.shape + [m, n]
         if b.shape.count == 1 { shape.removeLast() }

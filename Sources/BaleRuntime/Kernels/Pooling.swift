@@ -13,29 +13,37 @@ enum PoolKernels {
         guard storageOrder == 0 || storageOrder == 1 else {
             throw context.error("storage_order must be 0 or 1, got \(storageOrder)")
         }
+        let withIndices = context.node.outputs.count > 1
         let (height, width) = (pool.geometry.height.input, pool.geometry.width.input)
-        var values = [Float](repeating: 0, count: pool.count)
-        var indices = [Int64](repeating: -1, count: pool.count)
-        var out = 0
-        for plane in 0..<pool.planes {
-            let base = plane * pool.geometry.inputPlane
-            for rows in pool.rows {
-                for columns in pool.columns {
-                    var (best, at) = (-Float.infinity, -1)
-                    for ih in rows {
-                        for iw in columns where at < 0 || pool.x[base + ih * width + iw] > best {
-                            best = pool.x[base + ih * width + iw]
-                            at = storageOrder == 0 ? ih * width + iw : ih + iw * height
+        let (rowStep, columnStep) = (pool.geometry.height.dilation, pool.geometry.width.dilation)
+        var indices = [Int64](repeating: -1, count: withIndices ? pool.count : 0)
+        let values = indices.withUnsafeMutableBufferPointer { indices in
+            pool.map { plane, source, out in
+                let base = plane * pool.geometry.inputPlane
+                var o = 0
+                for rows in pool.rows {
+                    for columns in pool.columns {
+                        var (best, at) = (-Float.infinity, -1)
+                        for r in 0..<rows.count {
+                            let ih = rows.first + r * rowStep
+                            for c in 0..<columns.count {
+                                let iw = columns.first + c * columnStep
+                                let value = source[ih * width + iw]
+                                if at < 0 || value > best { (best, at) = (value, ih * width + iw) }
+                            }
                         }
+                        out[o] = best
+                        if withIndices, at >= 0 {
+                            let (ih, iw) = at.quotientAndRemainder(dividingBy: width)
+                            indices[plane * pool.outputPlane + o] = Int64(base + (storageOrder == 0 ? at : ih + iw * height))
+                        }
+                        o += 1
                     }
-                    values[out] = best
-                    if at >= 0 { indices[out] = Int64(base + at) }
-                    out += 1
                 }
             }
         }
         let y = Tensor(shape: pool.shape, floats: values)
-        return context.node.outputs.count > 1 ? [y, Tensor(shape: pool.shape, int64s: indices)] : [y]
+        return withIndices ? [y, Tensor(shape: pool.shape, int64s: indices)] : [y]
     }
 
     /// AveragePool: the mean of each window; padding counts towards the divisor only with
@@ -44,21 +52,21 @@ enum PoolKernels {
         let pool = try Windows(context)
         let includePad = try context.int("count_include_pad", 0) != 0
         let (g, width) = (pool.geometry, pool.geometry.width.input)
+        let (rowStep, columnStep) = (g.height.dilation, g.width.dilation)
         let rowSpans = pool.rows.indices.map { g.height.paddedTaps(at: $0) }
         let columnSpans = pool.columns.indices.map { g.width.paddedTaps(at: $0) }
-        var values = [Float](repeating: 0, count: pool.count)
-        var out = 0
-        for plane in 0..<pool.planes {
-            let base = plane * g.inputPlane
+        let values = pool.map { _, source, out in
+            var o = 0
             for (oh, rows) in pool.rows.enumerated() {
                 for (ow, columns) in pool.columns.enumerated() {
                     var sum: Float = 0
-                    for ih in rows {
-                        for iw in columns { sum += pool.x[base + ih * width + iw] }
+                    for r in 0..<rows.count {
+                        let row = source + (rows.first + r * rowStep) * width + columns.first
+                        for c in 0..<columns.count { sum += row[c * columnStep] }
                     }
                     let divisor = includePad ? rowSpans[oh] * columnSpans[ow] : rows.count * columns.count
-                    values[out] = divisor > 0 ? sum / Float(divisor) : 0
-                    out += 1
+                    out[o] = divisor > 0 ? sum / Float(divisor) : 0
+                    o += 1
                 }
             }
         }
@@ -91,10 +99,14 @@ enum PoolKernels {
         var count: Int
         /// Number of `(n, c)` planes.
         var planes: Int
+        /// Output elements per plane.
+        var outputPlane: Int { geometry.outputPlane }
+        /// Worker threads the kernel may use.
+        var threads: Int
         /// For each output row, the input rows its windows read (padding left out).
-        var rows: [[Int]]
+        var rows: [WindowAxis.Taps]
         /// For each output column, the input columns its windows read (padding left out).
-        var columns: [[Int]]
+        var columns: [WindowAxis.Taps]
 
         /// Reads X and the pooling attributes of `context`'s node.
         init(_ context: KernelContext) throws(RuntimeError) {
@@ -115,6 +127,7 @@ enum PoolKernels {
             shape = Array(input.shape[..<2]) + geometry.outputShape
             count = try context.checkedCount(shape)
             x = input.asFloats
+            threads = context.threads
             // A non-empty output bounds N·C and the output sizes; an empty one needs no windows.
             guard count > 0 else {
                 (planes, rows, columns) = (0, [], [])
@@ -125,13 +138,43 @@ enum PoolKernels {
             rows = (0..<h.output).map { h.taps(at: $0) }
             columns = (0..<w.output).map { w.taps(at: $0) }
         }
+
+        /// The output: `body(plane, input plane, output plane)` fills each plane's outputs, the
+        /// planes split over the threads when there are enough elements to be worth it.
+        func map(
+            _ body: (_ plane: Int, _ source: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) -> Void
+        ) -> [Float] {
+            let parts = count >= 1 << 15 ? min(max(threads, 1), planes) : 1
+            return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                x.withUnsafeBufferPointer { x in
+                    guard let source = x.baseAddress, let target = out.baseAddress else { return }
+                    Parallel.run(parts: parts) { part in
+                        for plane in Parallel.range(of: part, parts: parts, count: planes) {
+                            body(plane, source + plane * geometry.inputPlane, target + plane * outputPlane)
+                        }
+                    }
+                }
+                initialized = count
+            }
+        }
     }
 }
 
 extension WindowAxis {
+    /// The input coordinates one window reads inside the input: `first`, then every `dilation`.
+    struct Taps {
+        /// The first coordinate read.
+        var first: Int
+        /// How many coordinates are read.
+        var count: Int
+    }
+
     /// The input coordinates that window `position` reads, padding left out.
-    func taps(at position: Int) -> [Int] {
-        (0..<kernel).map { coordinate(position, tap: $0) }.filter { (0..<input).contains($0) }
+    func taps(at position: Int) -> Taps {
+        let origin = coordinate(position, tap: 0)
+        let low = max(0, Self.ceilDivide(-origin, dilation))
+        let high = min(kernel, (input - 1 - origin) >= 0 ? (input - 1 - origin) / dilation + 1 : 0)
+        return Taps(first: origin + low * dilation, count: max(0, high - low))
     }
 
     /// How many taps of window `position` fall inside the input or its padding.
