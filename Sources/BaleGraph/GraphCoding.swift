@@ -95,12 +95,10 @@ public enum GraphCoding {
 
     /// Builds a tensor from raw little-endian bytes, checking the size against the shape.
     public static func tensor(from bytes: [UInt8], dtype: DType, shape: [Int], name: String) throws(GraphError) -> Tensor {
-        guard let count = Shapes.count(shape) else { throw GraphError("tensor '\(name)' has an invalid shape \(shape)") }
-        let (expected, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
-        guard !overflow, expected == bytes.count else {
-            throw GraphError("tensor '\(name)' has \(bytes.count) bytes, but \(dtype)\(shape) needs \(overflow ? "too many" : String(expected))")
-        }
-        return Tensor(shape: shape, storage: TensorStorage(littleEndianBytes: bytes, dtype: dtype))
+        var decoder = try TensorDecoder(name: name, dtype: dtype, shape: shape)
+        let appended = bytes.withUnsafeBytes { raw in Result { () throws(GraphError) in try decoder.append(raw) } }
+        try appended.get()
+        return try decoder.finish()
     }
 
     private static func describe(_ error: any Error) -> String {

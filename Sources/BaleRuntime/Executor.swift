@@ -11,7 +11,9 @@ public import BaleGraph
 /// let outputs = try executor.run(["input": Tensor(shape: [1, 4], floats: [5.1, 3.5, 1.4, 0.2])])
 /// ```
 public final class Executor: Sendable {
-    /// The graph being run.
+    /// The graph being run. Initializers that a kernel's prepared form replaced (e.g. weight
+    /// matrices packed for the GEMM micro-kernel, see ``PreparedReplacement``) are left out of
+    /// it when no other node reads them, so the weights are held once.
     public let graph: Graph
     /// Worker threads kernels may use.
     public let threads: Int
@@ -35,7 +37,7 @@ public final class Executor: Sendable {
     /// - Throws: a ``RuntimeError`` listing every operator without a kernel, or naming the
     ///   first node that uses a value nothing defines.
     public init(graph: Graph, threads: Int = 1) throws(RuntimeError) {
-        self.graph = graph
+        var graph = graph
         self.threads = max(1, threads)
 
         var missing: [String: [String]] = [:]
@@ -53,10 +55,18 @@ public final class Executor: Sendable {
             slots[name] = slots.count
             return slots.count - 1
         }
-        constants = graph.initializers.keys.sorted().map { (slot($0), graph.initializers[$0]!) }
+        let initializerSlots = graph.initializers.keys.sorted().map { ($0, slot($0)) }
         inputSlots = graph.inputs.map { ($0, slot($0.name)) }
         var defined = Set(slots.keys)
         var resolved: [Step] = []
+        // Initializers whose every reader has been resolved and none kept them (a prepared form
+        // replaced them) are freed at once, so load never holds those weights and their packed
+        // forms all together.
+        var unresolvedReads: [String: Int] = [:]
+        for node in graph.nodes {
+            for name in node.inputs where graph.initializers[name] != nil { unresolvedReads[name, default: 0] += 1 }
+        }
+        var keptInitializers = Set(graph.outputs.map(\.name))
         for node in graph.nodes {
             var inputs: [Int?] = []
             for name in node.inputs {
@@ -70,6 +80,15 @@ public final class Executor: Sendable {
             node.outputs.filter { !$0.isEmpty }.forEach { defined.insert($0) }
             let key = KernelRegistry.key(domain: node.domain, opType: node.opType)
             let prepared = KernelRegistry.preparers[key]?(node, node.inputs.map { graph.initializers[$0] })
+            for index in (prepared as? any PreparedReplacement)?.replacedInputs ?? []
+            where index < inputs.count && graph.initializers[node.inputs[index]] != nil {
+                inputs[index] = nil
+            }
+            for (index, name) in node.inputs.enumerated() where unresolvedReads[name] != nil {
+                if inputs[index] != nil { keptInitializers.insert(name) }
+                unresolvedReads[name]! -= 1
+                if unresolvedReads[name] == 0, !keptInitializers.contains(name) { graph.initializers[name] = nil }
+            }
             resolved.append(Step(
                 node: node, kernel: KernelRegistry.all[key]!, prepared: prepared, inputs: inputs, outputs: outputs, release: []))
         }
@@ -79,6 +98,9 @@ public final class Executor: Sendable {
             outputs.append((output.name, slots[output.name]!))
         }
         outputSlots = outputs
+
+        constants = initializerSlots.compactMap { name, slot in graph.initializers[name].map { (slot, $0) } }
+        self.graph = graph
 
         // Release each intermediate after its last use; never graph outputs or initializers.
         let kept = Set(outputs.map(\.1) + constants.map(\.slot))

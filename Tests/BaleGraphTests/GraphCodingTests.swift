@@ -78,4 +78,27 @@ import Testing
         #expect(throws: GraphError.self) { try GraphCoding.tensor(from: [0, 0, 0], dtype: .f32, shape: [1], name: "w") }
         #expect(throws: GraphError.self) { try GraphCoding.tensor(from: [], dtype: .f32, shape: [Int.max, 2], name: "w") }
     }
+
+    /// Tensor files stream into their storage chunk by chunk; any split gives the same tensor,
+    /// and too many or too few bytes are refused with the tensor's name.
+    @Test(arguments: [DType.f32, .f16, .i8, .u8, .i32, .i64, .bool])
+    func tensorDecoderAcceptsAnyChunking(_ dtype: DType) throws {
+        let shape = [3, 5]
+        let bytes = (0..<(15 * dtype.byteSize)).map { UInt8(truncatingIfNeeded: $0 * 37 + 1) }
+        let whole = try GraphCoding.tensor(from: bytes, dtype: dtype, shape: shape, name: "t")
+        #expect(whole.storage.littleEndianBytes == (dtype == .bool ? bytes.map { $0 != 0 ? 1 : 0 } : bytes))
+        for chunk in [1, 3, 7, bytes.count] {
+            var decoder = try TensorDecoder(name: "t", dtype: dtype, shape: shape)
+            for start in stride(from: 0, to: bytes.count, by: chunk) {
+                try bytes[start..<min(bytes.count, start + chunk)].withUnsafeBytes { try decoder.append($0) }
+            }
+            #expect(try decoder.finish().storage.littleEndianBytes == whole.storage.littleEndianBytes, "chunks of \(chunk)")
+        }
+        var long = try TensorDecoder(name: "t", dtype: dtype, shape: shape)
+        let error = #expect(throws: GraphError.self) { try (bytes + [0]).withUnsafeBytes { try long.append($0) } }
+        #expect(error?.message.contains("tensor 't' has more than") == true)
+        var short = try TensorDecoder(name: "t", dtype: dtype, shape: shape)
+        try bytes.dropLast().withUnsafeBytes { try short.append($0) }
+        #expect(throws: GraphError.self) { try short.finish() }
+    }
 }

@@ -22,6 +22,22 @@ import Testing
         #expect(outputs["y"] == Tensor(shape: [2, 2], floats: [5, 0, 5, 0]))
     }
 
+    /// A weight matrix packed at load is held once: the executor drops the original tensor
+    /// unless another node reads it as stored.
+    @Test func packedWeightsReplaceTheirInitializers() throws {
+        let x = Tensor(shape: [2, 2], floats: [1, 2, 3, 1])
+        let executor = try Executor(graph: Self.mlp())
+        #expect(executor.graph.initializers.keys.sorted() == ["b"])
+        #expect(try executor.run(["x": x])["y"] == Tensor(shape: [2, 2], floats: [5, 0, 5, 0]))
+
+        var shared = Self.mlp()
+        shared.nodes[1] = Node(name: "act", opType: "Add", inputs: ["h", "w"], outputs: ["y"])
+        let keeping = try Executor(graph: shared)
+        #expect(keeping.graph.initializers.keys.sorted() == ["b", "w"])
+        // h = [[5, -4], [5, -7]] plus w = [[1, -1], [2, 1]]
+        #expect(try keeping.run(["x": x])["y"] == Tensor(shape: [2, 2], floats: [6, -5, 7, -6]))
+    }
+
     @Test func listsEveryOperatorWithoutAKernel() {
         var graph = Self.mlp()
         graph.nodes += [

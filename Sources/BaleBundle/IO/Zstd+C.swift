@@ -27,6 +27,12 @@ public struct ZstdSettings: Sendable, Hashable {
 final class ZstdEncoder {
     /// Bytes per multi-threaded compression job (raised by libzstd when a window needs more).
     static let jobSize: Int32 = 1 << 20
+    /// The match window (log2: 2 MiB) used without long-distance matching. Every reader must hold
+    /// the window in memory while decoding; levels 7 and up would take 4-128 MiB (level 19, the
+    /// edge profile's, 8 MiB) for well under 1 % on weights (docs/benchmarks.md).
+    static let windowLog: Int32 = 21
+    /// The lowest level whose default window exceeds ``windowLog`` (levels 3-6 use 2 MiB already).
+    static let cappedWindowLevel = 7
     private let cctx: OpaquePointer
     private var output: UnsafeMutableRawBufferPointer
 
@@ -44,6 +50,8 @@ final class ZstdEncoder {
         if let windowLog = settings.longWindowLog {
             try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching, 1), "long")
             try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, Int32(windowLog)), "window")
+        } else if settings.level >= Self.cappedWindowLevel {
+            try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, Self.windowLog), "window")
         }
     }
 

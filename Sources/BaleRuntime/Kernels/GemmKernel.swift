@@ -1,4 +1,5 @@
 private import CBaleKernels
+import Synchronization
 
 /// The runtime's one f32 matrix multiply: a safe Swift face over the C sgemm in `CBaleKernels`
 /// (packed panels, per-ISA register-tile micro-kernels chosen at run time), split over threads by
@@ -79,12 +80,15 @@ package enum GemmKernel {
 
     /// `C = alpha · op(A) · B + (accumulate ? C : 0)` with `B` pre-packed (constant weights), then
     /// `epilogue(rows)` on each block of rows of C by the thread that computed it (while it is in cache).
+    /// - Returns: `false` when the C kernel could not allocate its scratch; C is then incomplete.
+    @discardableResult
     package static func multiply(
         m: Int, alpha: Float = 1, a: GemmOperand, packed b: PackedGemmMatrix,
         accumulate: Bool, into c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1,
         epilogue: (_ rows: Range<Int>) -> Void = { _ in }
-    ) {
+    ) -> Bool {
         let (n, k) = (b.columns, b.rows)
+        let failed = Atomic<Bool>(false)
         forEachRowBlock(m: m, work: m * n * k, threads: threads) { rows in
             let (subA, subC) = (a.rows(from: rows.lowerBound), c + rows.lowerBound * ldc)
             let status = b.withPacked { packed in
@@ -92,15 +96,9 @@ package enum GemmKernel {
                     b.variant.rawValue, a.transposed ? 1 : 0, rows.count, n, k, alpha, subA.base, subA.leading,
                     packed, accumulate ? 1 : 0, subC, ldc)
             }
-            if status != 0 {
-                b.withSource { source in
-                    GemmReference.multiply(
-                        m: rows.count, n: n, k: k, alpha: alpha, a: subA, b: source, accumulate: accumulate,
-                        into: subC, ldc: ldc)
-                }
-            }
-            epilogue(rows)
+            if status == 0 { epilogue(rows) } else { failed.store(true, ordering: .relaxed) }
         }
+        return !failed.load(ordering: .relaxed)
     }
 
     // MARK: - Threads

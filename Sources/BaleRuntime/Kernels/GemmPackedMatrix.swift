@@ -4,8 +4,9 @@ private import CBaleKernels
 /// repeated products skip re-packing it (it matters most for small `m`, e.g. batch-1 inference).
 ///
 /// Immutable after `init`, so it can be shared between threads and cached by whoever owns the
-/// weights. It keeps the unpacked source too, for the Swift fallback path.
-package final class PackedGemmMatrix: @unchecked Sendable {
+/// weights. It replaces the constant input it was made from (``PreparedReplacement``): the
+/// executor keeps the packed panels only, so a weight matrix is held once.
+package final class PackedGemmMatrix: PreparedReplacement, @unchecked Sendable {
     /// Rows of `op(B)` (the depth `k`).
     package let rows: Int
     /// Columns of `op(B)` (`n`).
@@ -14,8 +15,8 @@ package final class PackedGemmMatrix: @unchecked Sendable {
     package let variant: GemmKernel.Variant
     /// The packed panels (`bale_pack_b` layout for `variant`).
     private let packed: [Float]
-    /// `op(B)` as given, row-major `rows × columns`.
-    private let source: [Float]
+    /// The node input the panels replace: B.
+    package let replacedInputs = [1]
 
     /// Packs `values`, a row-major `k × n` matrix (or, with `transposed`, `n × k` read as its
     /// transpose), for `variant` (default: the current one); `nil` when the sizes do not match
@@ -36,7 +37,6 @@ package final class PackedGemmMatrix: @unchecked Sendable {
         }
         guard status == 0 else { return nil }
         (self.rows, self.columns, self.variant, self.packed) = (k, n, variant, packed)
-        self.source = transposed ? Linear.transposed(values, rows: n, cols: k) : values
     }
 
     /// Calls `body` with the packed panels.
@@ -44,8 +44,4 @@ package final class PackedGemmMatrix: @unchecked Sendable {
         packed.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
-    /// Calls `body` with the unpacked `op(B)` as an operand.
-    func withSource(_ body: (GemmOperand) -> Void) {
-        source.withUnsafeBufferPointer { body(GemmOperand($0.baseAddress, leading: columns)) }
-    }
 }

@@ -134,6 +134,15 @@ public struct KernelContext: Sendable {
 /// A kernel: computes a node's outputs from its inputs.
 public typealias KernelFunction = @Sendable (KernelContext) throws(RuntimeError) -> [Tensor]
 
+/// A prepared form that fully replaces some constant inputs of its node (e.g. weights packed for
+/// the GEMM micro-kernel replace the weight matrix). The executor then passes `nil` at those
+/// positions and drops the original tensors when no other node reads them, so the weights are
+/// held once; the kernel must take what it needs (shapes included) from the prepared form.
+public protocol PreparedReplacement: Sendable {
+    /// The node input positions this prepared form replaces.
+    var replacedInputs: [Int] { get }
+}
+
 /// Prepares a node once at load time from its constant inputs (the node's initializers at their
 /// input positions, `nil` elsewhere); the result reaches every run as ``KernelContext/prepared``.
 /// Returns `nil` when there is nothing to prepare; the kernel must work without it.

@@ -45,15 +45,6 @@ enum Linear {
 
     // MARK: - Layout and epilogue
 
-    /// The `cols × rows` transpose of a row-major `rows × cols` matrix.
-    static func transposed(_ values: [Float], rows: Int, cols: Int) -> [Float] {
-        var result = [Float](repeating: 0, count: values.count)
-        for r in 0..<rows {
-            for c in 0..<cols { result[c * rows + r] = values[r * cols + c] }
-        }
-        return result
-    }
-
     /// Adds `bias` (length `columns`) to every row of `y`, then applies `activation`, splitting the
     /// rows over `threads` when there are enough of them.
     static func finish(_ y: inout [Float], columns: Int, bias: [Float]?, activation: FusedActivation?, threads: Int) {

@@ -16,12 +16,12 @@ extension Linear {
     /// fused `activation`, if any.
     static func gemm(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
         let a = try context.floatInput(0)
-        let b = try context.floatInput(1)
+        let transA = try context.int("transA", 0) != 0
+        let transB = try context.int("transB", 0) != 0
+        let b = try RightOperand(context, transposed: transB)
         guard a.shape.count == 2, b.shape.count == 2 else {
             throw context.error("A and B must be 2-D, got \(a.shape) and \(b.shape)")
         }
-        let transA = try context.int("transA", 0) != 0
-        let transB = try context.int("transB", 0) != 0
         let alpha = try context.float("alpha", 1)
         let beta = try context.float("beta", 1)
         let activation = try FusedActivation(context)
@@ -45,17 +45,46 @@ extension Linear {
         } else {
             y = try zeros(m, n, context)
         }
-        if let packed = context.prepared as? PackedGemmMatrix, packed.rows == k, packed.columns == n {
-            multiply(
+        if let packed = b.packed, packed.rows == k, packed.columns == n {
+            try multiply(
                 a.asFloats, rows: m, k: k, transposed: transA, alpha: alpha, packed: packed, into: &y,
-                bias: bias, activation: activation, threads: context.threads)
+                bias: bias, activation: activation, context)
         } else {
             multiply(
-                a.asFloats, b.asFloats, into: &y, m: m, n: n, k: k, alpha: alpha, transA: transA, transB: transB,
+                a.asFloats, try b.values(context), into: &y, m: m, n: n, k: k, alpha: alpha, transA: transA, transB: transB,
                 threads: context.threads)
             finish(&y, columns: n, bias: bias, activation: activation, threads: context.threads)
         }
         return [Tensor(shape: [m, n], floats: y)]
+    }
+
+    /// B of Gemm or MatMul: the stored tensor, or its packed form when that replaced it.
+    private struct RightOperand {
+        /// B as stored, when the executor passed it.
+        var tensor: Tensor?
+        /// B packed at load time for the micro-kernel, when the node was prepared.
+        var packed: PackedGemmMatrix?
+        /// B's shape as stored (taken from the packed form when the tensor was dropped).
+        var shape: [Int]
+
+        /// Reads input 1 and the prepared form; `transposed` is Gemm's `transB` (B stored `n × k`).
+        init(_ context: KernelContext, transposed: Bool) throws(RuntimeError) {
+            packed = context.prepared as? PackedGemmMatrix
+            if context.optionalInput(1) != nil {
+                let tensor = try context.floatInput(1)
+                (self.tensor, shape) = (tensor, tensor.shape)
+            } else if let packed {
+                shape = transposed ? [packed.columns, packed.rows] : [packed.rows, packed.columns]
+            } else {
+                throw context.error("missing required input 1")
+            }
+        }
+
+        /// B's elements; only a packed B whose shape does not fit the product lacks them.
+        func values(_ context: KernelContext) throws(RuntimeError) -> [Float] {
+            guard let tensor else { throw context.error("the packed B \(shape) does not fit this product") }
+            return tensor.asFloats
+        }
     }
 
     /// Packs Gemm's B once when it is a constant 2-D f32 tensor.
@@ -80,25 +109,27 @@ extension Linear {
 
     /// `y += alpha · op(A) · B` with B pre-packed, A holding `rows` rows of `k` (or its transpose),
     /// then `bias` (one value per column) and `activation` on each block of rows as it is finished.
+    /// - Throws: when the micro-kernel could not allocate its scratch memory.
     private static func multiply(
         _ a: [Float], rows: Int, k: Int, transposed: Bool, alpha: Float = 1, packed: PackedGemmMatrix,
-        into y: inout [Float], bias: [Float]?, activation: FusedActivation?, threads: Int
-    ) {
+        into y: inout [Float], bias: [Float]?, activation: FusedActivation?, _ context: KernelContext
+    ) throws(RuntimeError) {
         guard rows > 0, k > 0, a.count == rows * k, y.count == rows * packed.columns else { return }
         let columns = packed.columns
-        a.withUnsafeBufferPointer { a in
+        let done = a.withUnsafeBufferPointer { a in
             y.withUnsafeMutableBufferPointer { y in
                 withOptionalPointer(bias) { bias in
-                    guard let a = a.baseAddress, let y = y.baseAddress else { return }
-                    GemmKernel.multiply(
+                    guard let a = a.baseAddress, let y = y.baseAddress else { return true }
+                    return GemmKernel.multiply(
                         m: rows, alpha: alpha, a: GemmOperand(a, leading: transposed ? rows : k, transposed: transposed),
-                        packed: packed, accumulate: true, into: y, ldc: columns, threads: threads
+                        packed: packed, accumulate: true, into: y, ldc: columns, threads: context.threads
                     ) { block in
                         finish(rows: block, of: y, columns: columns, bias: bias, activation: activation)
                     }
                 }
             }
         }
+        guard done else { throw context.error("out of memory: the matrix product could not allocate its scratch") }
     }
 
     // MARK: - MatMul
@@ -108,7 +139,7 @@ extension Linear {
     /// bias of length N added to the last dimension, before the fused `activation`, if any.
     static func matMul(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
         let a = try context.floatInput(0)
-        let b = try context.floatInput(1)
+        let b = try RightOperand(context, transposed: false)
         guard !a.shape.isEmpty, !b.shape.isEmpty else {
             throw context.error("A and B must have rank >= 1, got \(a.shape) and \(b.shape)")
         }
@@ -127,14 +158,14 @@ extension Linear {
         let activation = try FusedActivation(context)
 
         var y = [Float](repeating: 0, count: total)
-        if let packed = context.prepared as? PackedGemmMatrix, b.shape.count == 2, packed.rows == k, packed.columns == n {
+        if let packed = b.packed, b.shape.count == 2, packed.rows == k, packed.columns == n {
             // A constant weight matrix: every batch row of A goes through one packed product.
-            multiply(
+            try multiply(
                 a.asFloats, rows: aCount * m, k: k, transposed: false, packed: packed, into: &y,
-                bias: bias, activation: activation, threads: context.threads)
+                bias: bias, activation: activation, context)
         } else {
             let pairs = batch.map(Array(0..<aCount), Array(0..<bCount)) { ($0, $1) }
-            multiply(a.asFloats, b.asFloats, into: &y, m: m, n: n, k: k, batches: pairs, threads: context.threads)
+            multiply(a.asFloats, try b.values(context), into: &y, m: m, n: n, k: k, batches: pairs, threads: context.threads)
             finish(&y, columns: n, bias: bias, activation: activation, threads: context.threads)
         }
 

@@ -15,8 +15,10 @@ import Logging
 public struct BundledModel: Sendable {
     /// What the bundle says about itself.
     public let info: BundleInfo
-    /// The decoded graph, with its weights.
+    /// The decoded graph, with the weights the executor keeps as they are (see ``Executor/graph``).
     public let graph: Graph
+    /// Bytes of all the bundle's weights as stored.
+    public let weightBytes: Int
     /// The executor for the graph.
     public let executor: Executor
 
@@ -37,22 +39,26 @@ public struct BundledModel: Sendable {
         } catch {
             throw RuntimeError(sink?.failure?.description ?? error.description)
         }
-        guard let loaded = sink, let layout = loaded.layout else {
+        guard var loaded = sink, let layout = loaded.layout else {
             throw GraphSink.notABuiltModel(path)
         }
+        sink = nil
+        // The tensors move into the graph, which moves into the executor: each weight is held
+        // once, so the executor can free those its kernels replace with prepared forms.
         var graph = layout.graph
         for initializer in layout.initializers {
-            guard let tensor = loaded.tensors[initializer.name] else {
+            guard let tensor = loaded.tensors.removeValue(forKey: initializer.name) else {
                 throw RuntimeError("'\(path)': tensor file '\(initializer.file)' for '\(initializer.name)' is missing")
             }
             graph.initializers[initializer.name] = tensor
         }
         self.info = info
-        self.graph = graph
-        self.executor = try Executor(graph: graph, threads: threads ?? Self.defaultThreads(for: info.manifest.target))
+        self.weightBytes = graph.weightBytes
+        self.executor = try Executor(graph: consume graph, threads: threads ?? Self.defaultThreads(for: info.manifest.target))
+        self.graph = executor.graph
         try checkMemory(limit: memoryLimit ?? Self.defaultMemoryLimit(for: info.manifest.target))
         Self.logger.debug("loaded and verified model", metadata: [
-            "bundle": "\(path)", "id": "\(info.id)", "nodes": "\(graph.nodes.count)",
+            "bundle": "\(path)", "id": "\(info.id)", "nodes": "\(self.graph.nodes.count)",
             "threads": "\(executor.threads)", "elapsed": "\(ContinuousClock.now - started)",
         ])
     }
@@ -61,7 +67,7 @@ public struct BundledModel: Sendable {
 
     /// The activation plan at `batch` (the first symbolic input dimension bound to it).
     public func memoryPlan(batch: Int = 1) throws(RuntimeError) -> MemoryPlan {
-        try MemoryPlan(graph: graph, bindings: MemoryPlan.batchBindings(graph, batch: batch))
+        try MemoryPlan(graph: graph, bindings: MemoryPlan.batchBindings(graph, batch: batch), weightBytes: weightBytes)
     }
 
     /// Refuses the model when weights plus planned activations at batch 1 exceed `limit`.
@@ -99,7 +105,13 @@ struct GraphSink: BundlePayloadSink {
     /// A decoding failure, kept so the load error names it rather than the reader's wrapper.
     var failure: GraphError?
     private var byFile: [String: (name: String, dtype: DType, shape: [Int])] = [:]
-    private var current: (path: String, bytes: [UInt8])?
+    /// The file streaming past: `graph.json`'s bytes, or a tensor decoded as it arrives.
+    private var current: Current?
+
+    private enum Current {
+        case graph([UInt8])
+        case tensor(TensorDecoder, path: String)
+    }
 
     init(keepTensors: Bool) { self.keepTensors = keepTensors }
 
@@ -109,20 +121,45 @@ struct GraphSink: BundlePayloadSink {
     }
 
     mutating func begin(_ file: Manifest.File) throws(BundleError) {
-        let wanted = file.path == GraphCoding.graphPath || (keepTensors && byFile[file.path] != nil)
-        current = wanted ? (file.path, []) : nil
-        if wanted { current!.bytes.reserveCapacity(Int(min(file.size, 1 << 30))) }
+        current = nil
+        do throws(GraphError) {
+            if file.path == GraphCoding.graphPath {
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(Int(min(file.size, 1 << 30)))
+                current = .graph(bytes)
+            } else if keepTensors, let entry = byFile[file.path] {
+                let decoder = try TensorDecoder(name: entry.name, dtype: entry.dtype, shape: entry.shape)
+                guard UInt64(decoder.byteCount) == file.size else {
+                    throw GraphError("tensor '\(entry.name)' has \(file.size) bytes, but \(entry.dtype)\(entry.shape) needs \(decoder.byteCount)")
+                }
+                current = .tensor(decoder, path: file.path)
+            }
+        } catch {
+            throw fail(error, path: file.path)
+        }
     }
 
     mutating func write(_ chunk: UnsafeRawBufferPointer) throws(BundleError) {
-        current?.bytes.append(contentsOf: chunk)
+        switch current {
+        case .graph(var bytes)?:
+            current = nil
+            bytes.append(contentsOf: chunk)
+            current = .graph(bytes)
+        case .tensor(var decoder, let path)?:
+            current = nil  // keeps the decoder's storage uniquely referenced
+            do throws(GraphError) { try decoder.append(chunk) } catch { throw fail(error, path: path) }
+            current = .tensor(decoder, path: path)
+        case nil:
+            return
+        }
     }
 
     mutating func end(_ file: Manifest.File) throws(BundleError) {
-        guard let (path, bytes) = current else { return }
+        guard let finished = current else { return }
         current = nil
         do throws(GraphError) {
-            if path == GraphCoding.graphPath {
+            switch finished {
+            case .graph(let bytes):
                 let layout = try GraphCoding.decodeLayout(bytes)
                 for entry in layout.initializers {
                     guard BundlePath.precedes(GraphCoding.graphPath, entry.file) else {
@@ -131,12 +168,18 @@ struct GraphSink: BundlePayloadSink {
                     byFile[entry.file] = (entry.name, entry.dtype, entry.shape)
                 }
                 self.layout = layout
-            } else if let entry = byFile[path] {
-                tensors[entry.name] = try GraphCoding.tensor(from: bytes, dtype: entry.dtype, shape: entry.shape, name: entry.name)
+            case .tensor(let decoder, _):
+                let name = decoder.name
+                tensors[name] = try decoder.finish()
             }
         } catch {
-            failure = error
-            throw BundleError(.invalidInput, error.message, path: path)
+            throw fail(error, path: file.path)
         }
+    }
+
+    /// Records `error` as the load failure and wraps it for the reader.
+    private mutating func fail(_ error: GraphError, path: String) -> BundleError {
+        failure = error
+        return BundleError(.invalidInput, error.message, path: path)
     }
 }
