@@ -16,7 +16,24 @@ enum PoolKernels {
         let withIndices = context.node.outputs.count > 1
         let (height, width) = (pool.geometry.height.input, pool.geometry.width.input)
         let (rowStep, columnStep) = (pool.geometry.height.dilation, pool.geometry.width.dilation)
-        var indices = [Int64](repeating: -1, count: withIndices ? pool.count : 0)
+        guard withIndices else {
+            let values = pool.map { _, source, out in
+                var o = 0
+                for rows in pool.rows {
+                    for columns in pool.columns {
+                        var best = -Float.infinity
+                        for r in 0..<rows.count {
+                            let row = source + (rows.first + r * rowStep) * width + columns.first
+                            for c in 0..<columns.count where row[c * columnStep] > best { best = row[c * columnStep] }
+                        }
+                        out[o] = best
+                        o += 1
+                    }
+                }
+            }
+            return [Tensor(shape: pool.shape, floats: values)]
+        }
+        var indices = [Int64](repeating: -1, count: pool.count)
         let values = indices.withUnsafeMutableBufferPointer { indices in
             pool.map { plane, source, out in
                 let base = plane * pool.geometry.inputPlane
@@ -33,7 +50,7 @@ enum PoolKernels {
                             }
                         }
                         out[o] = best
-                        if withIndices, at >= 0 {
+                        if at >= 0 {
                             let (ih, iw) = at.quotientAndRemainder(dividingBy: width)
                             indices[plane * pool.outputPlane + o] = Int64(base + (storageOrder == 0 ? at : ih + iw * height))
                         }
@@ -42,8 +59,7 @@ enum PoolKernels {
                 }
             }
         }
-        let y = Tensor(shape: pool.shape, floats: values)
-        return withIndices ? [y, Tensor(shape: pool.shape, int64s: indices)] : [y]
+        return [Tensor(shape: pool.shape, floats: values), Tensor(shape: pool.shape, int64s: indices)]
     }
 
     /// AveragePool: the mean of each window; padding counts towards the divisor only with
