@@ -4,8 +4,9 @@ import BaleGraph
 /// the output that yields, for every operand, the offset of the element it contributes.
 ///
 /// Operand shapes are right-aligned; a dimension of 1 (or a missing leading one) repeats along the
-/// output. The walk goes row by row over the output's last dimension, so inner loops are plain
-/// strided loops:
+/// output. The walk goes row by row, a row being the output's trailing dimensions that every
+/// operand steps through alike (merged), so inner loops are long plain loops in which each operand
+/// either advances by one element or repeats one:
 ///
 /// ```swift
 /// let plan = try BroadcastPlan([a.shape, b.shape], context)
@@ -16,9 +17,10 @@ struct BroadcastPlan {
     let shape: [Int]
     /// Elements of `shape`.
     let count: Int
-    /// Elements of the last dimension: the length of one row of the walk.
-    let rowLength: Int
-    /// Dimensions walked (`shape`, or `[1]` for a scalar).
+    /// Elements of one row of the walk.
+    private let rowLength: Int
+    /// Dimensions walked: `shape` without its 1s and with neighbouring dimensions merged where
+    /// every operand walks them as one (`[1]` when nothing remains).
     private let dims: [Int]
     /// Per operand, element strides aligned to `dims`; 0 where the operand repeats.
     private let strides: [[Int]]
@@ -44,16 +46,15 @@ struct BroadcastPlan {
             throw context.error("cannot broadcast shape \(operand) to \(shape)")
         }
         guard let count = Shapes.count(shape) else { throw context.error("output shape \(shape) is too large") }
-        let dims = shape.isEmpty ? [1] : shape
+        let aligned = operands.map { operand in
+            let own = Shapes.strides(operand)
+            let pad = shape.count - operand.count
+            return shape.indices.map { d in d < pad || operand[d - pad] == 1 ? 0 : own[d - pad] }
+        }
         self.shape = shape
         self.count = count
-        self.dims = dims
-        self.rowLength = dims[dims.count - 1]
-        self.strides = operands.map { operand in
-            let own = Shapes.strides(operand)
-            let pad = dims.count - operand.count
-            return dims.indices.map { d in d < pad || operand[d - pad] == 1 ? 0 : own[d - pad] }
-        }
+        (dims, strides) = Self.merged(shape, aligned)
+        rowLength = dims[dims.count - 1]
     }
 
     /// The NumPy broadcast of two shapes, or `nil` when a dimension pair differs and neither is 1.
@@ -69,29 +70,73 @@ struct BroadcastPlan {
         return result
     }
 
+    /// `shape` and the operands' `strides` along it with the 1s dropped and each dimension merged
+    /// into the previous one when every operand's stride there is the next one's times its size
+    /// (both contiguous, or both repeating).
+    private static func merged(_ shape: [Int], _ strides: [[Int]]) -> (dims: [Int], strides: [[Int]]) {
+        var dims: [Int] = []
+        var merged = strides.map { _ in [Int]() }
+        for d in shape.indices where shape[d] != 1 {
+            let last = dims.count - 1
+            if last >= 0, strides.indices.allSatisfy({ merged[$0][last] == strides[$0][d] * shape[d] }) {
+                dims[last] *= shape[d]
+                for k in merged.indices { merged[k][last] = strides[k][d] }
+            } else {
+                dims.append(shape[d])
+                for k in merged.indices { merged[k].append(strides[k][d]) }
+            }
+        }
+        return dims.isEmpty ? ([1], strides.map { _ in [0] }) : (dims, merged)
+    }
+
     // MARK: - Walking
 
-    /// The step of operand `operand` along a row.
+    /// The step of operand `operand` along a row: 1 (contiguous) or 0 (repeated), except for a
+    /// row of one element.
     func rowStride(_ operand: Int) -> Int { strides[operand][dims.count - 1] }
 
-    /// Calls `body` once per output row (in row-major order) with each operand's offset of the
-    /// row's first element; within a row, operand `i` advances by `rowStride(i)`.
-    func forEachRow(_ body: ([Int]) -> Void) {
-        guard count > 0 else { return }
-        let outer = dims.dropLast()
-        var index = [Int](repeating: 0, count: outer.count)
+    /// Calls `body(start, length, offsets)` for every run of the output elements in `range` that
+    /// lies within one row, in row-major order: the run is output elements `start..<start + length`,
+    /// and operand `i` contributes to output `start + j` its element `offsets[i] + j * rowStride(i)`.
+    @inline(__always)  // so callers' loop bodies, and the closures they call, inline
+    func forEachRun(in range: Range<Int>, _ body: (_ start: Int, _ length: Int, _ offsets: [Int]) -> Void) {
+        guard !range.isEmpty else { return }
+        let last = dims.count - 1
+        var index = [Int](repeating: 0, count: last)
         var offsets = [Int](repeating: 0, count: strides.count)
-        for _ in 0..<(count / rowLength) {
-            body(offsets)
-            var d = outer.count - 1
-            while d >= 0 {
-                index[d] += 1
-                for k in offsets.indices { offsets[k] += strides[k][d] }
-                if index[d] < dims[d] { break }
-                for k in offsets.indices { offsets[k] -= strides[k][d] * dims[d] }
-                index[d] = 0
-                d -= 1
-            }
+        var row = range.lowerBound / rowLength
+        for d in stride(from: last - 1, through: 0, by: -1) {
+            index[d] = row % dims[d]
+            row /= dims[d]
+            for k in offsets.indices { offsets[k] += index[d] * strides[k][d] }
+        }
+        var start = range.lowerBound
+        let column = start % rowLength
+        if column > 0 {
+            // The range starts inside a row: run to that row's end first.
+            let length = min(rowLength - column, range.count)
+            body(start, length, offsets.indices.map { offsets[$0] + column * strides[$0][last] })
+            start += length
+            advance(&index, &offsets)
+        }
+        while start < range.upperBound {
+            let length = min(rowLength, range.upperBound - start)
+            body(start, length, offsets)
+            start += length
+            advance(&index, &offsets)
+        }
+    }
+
+    /// Moves `index` (over the dimensions before the last) and `offsets` to the next row.
+    private func advance(_ index: inout [Int], _ offsets: inout [Int]) {
+        var d = index.count - 1
+        while d >= 0 {
+            index[d] += 1
+            for k in offsets.indices { offsets[k] += strides[k][d] }
+            if index[d] < dims[d] { return }
+            for k in offsets.indices { offsets[k] -= strides[k][d] * dims[d] }
+            index[d] = 0
+            d -= 1
         }
     }
 
@@ -100,53 +145,62 @@ struct BroadcastPlan {
     /// The elements of operand 0 repeated to the output shape.
     func expand<T>(_ values: [T]) -> [T] {
         if values.count == count { return values }
-        var out: [T] = []
-        out.reserveCapacity(count)
         let step = rowStride(0)
-        forEachRow { offsets in
-            var i = offsets[0]
-            for _ in 0..<rowLength {
-                out.append(values[i])
-                i += step
+        return values.withUnsafeBufferPointer { source in
+            .uninitialized(count: count) { out in
+                forEachRun(in: 0..<count) { start, length, offsets in
+                    let target = out.baseAddress! + start
+                    if step == 1 {
+                        target.initialize(from: source.baseAddress! + offsets[0], count: length)
+                    } else {
+                        target.initialize(repeating: source[offsets[0]], count: length)
+                    }
+                }
             }
         }
-        return out
     }
 
-    /// `op` applied to the broadcast elements of operands 0 and 1.
-    func map<A, B, R>(_ a: [A], _ b: [B], _ op: (A, B) -> R) -> [R] {
-        if a.count == count, b.count == count { return a.indices.map { op(a[$0], b[$0]) } }
-        if a.count == 1, b.count == count { return b.map { op(a[0], $0) } }
-        if b.count == 1, a.count == count { return a.map { op($0, b[0]) } }
-        var out: [R] = []
-        out.reserveCapacity(count)
+    /// `op` applied to the broadcast elements of operands 0 and 1, split over `threads` when the
+    /// output is large.
+    ///
+    /// Within a row each operand is contiguous or repeats one element, so the loops below are
+    /// plain and vectorise once `op` is inlined.
+    @inline(__always)
+    func map<A, B, R>(_ a: [A], _ b: [B], threads: Int = 1, _ op: (A, B) -> R) -> [R] {
         let (sa, sb) = (rowStride(0), rowStride(1))
-        forEachRow { offsets in
-            var (i, j) = (offsets[0], offsets[1])
-            for _ in 0..<rowLength {
-                out.append(op(a[i], b[j]))
-                i += sa
-                j += sb
+        return a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                .uninitialized(count: count) { out in
+                    Parallel.forEachChunk(of: count, work: count, threads: threads) { chunk in
+                        forEachRun(in: chunk) { start, length, offsets in
+                            let (x, y, z) = (a.baseAddress! + offsets[0], b.baseAddress! + offsets[1], out.baseAddress! + start)
+                            switch (sa, sb) {
+                            case (1, 1): for j in 0..<length { (z + j).initialize(to: op(x[j], y[j])) }
+                            case (0, 1):
+                                let first = x[0]
+                                for j in 0..<length { (z + j).initialize(to: op(first, y[j])) }
+                            case (1, 0):
+                                let second = y[0]
+                                for j in 0..<length { (z + j).initialize(to: op(x[j], second)) }
+                            default: for j in 0..<length { (z + j).initialize(to: op(x[j * sa], y[j * sb])) }
+                            }
+                        }
+                    }
+                }
             }
         }
-        return out
     }
 
     /// `op` applied to the broadcast elements of operands 0, 1 and 2.
     func map<A, B, C, R>(_ a: [A], _ b: [B], _ c: [C], _ op: (A, B, C) -> R) -> [R] {
-        if a.count == count, b.count == count, c.count == count { return a.indices.map { op(a[$0], b[$0], c[$0]) } }
-        var out: [R] = []
-        out.reserveCapacity(count)
         let (sa, sb, sc) = (rowStride(0), rowStride(1), rowStride(2))
-        forEachRow { offsets in
-            var (i, j, k) = (offsets[0], offsets[1], offsets[2])
-            for _ in 0..<rowLength {
-                out.append(op(a[i], b[j], c[k]))
-                i += sa
-                j += sb
-                k += sc
+        return .uninitialized(count: count) { out in
+            forEachRun(in: 0..<count) { start, length, offsets in
+                for j in 0..<length {
+                    (out.baseAddress! + start + j).initialize(
+                        to: op(a[offsets[0] + j * sa], b[offsets[1] + j * sb], c[offsets[2] + j * sc]))
+                }
             }
         }
-        return out
     }
 }

@@ -12,42 +12,44 @@ enum ArithmeticOp: Sendable {
     /// Element types the arithmetic kernels take.
     static let types: [DType] = [.f32, .f16, .i8, .u8, .i32, .i64]
 
-    /// The result over the broadcast elements of `a` and `b`, or `nil` unless both have the
-    /// same type from ``types``.
-    func apply(_ a: TensorStorage, _ b: TensorStorage, _ plan: BroadcastPlan) -> TensorStorage? {
+    /// The result over the broadcast elements of `a` and `b` (split over `threads` when large),
+    /// or `nil` unless both have the same type from ``types``.
+    func apply(_ a: TensorStorage, _ b: TensorStorage, _ plan: BroadcastPlan, threads: Int) -> TensorStorage? {
         switch (a, b) {
-        case (.f32(let x), .f32(let y)): .f32(floats(x, y, plan))
-        case (.f16, .f16): .f16(floats(a.widenedHalves, b.widenedHalves, plan).map { Float16($0).bitPattern })
-        case (.i8(let x), .i8(let y)): .i8(integers(x, y, plan))
-        case (.u8(let x), .u8(let y)): .u8(integers(x, y, plan))
-        case (.i32(let x), .i32(let y)): .i32(integers(x, y, plan))
-        case (.i64(let x), .i64(let y)): .i64(integers(x, y, plan))
+        case (.f32(let x), .f32(let y)): .f32(floats(x, y, plan, threads))
+        case (.f16, .f16): .f16(floats(a.widenedHalves, b.widenedHalves, plan, threads).map { Float16($0).bitPattern })
+        case (.i8(let x), .i8(let y)): .i8(integers(x, y, plan, threads))
+        case (.u8(let x), .u8(let y)): .u8(integers(x, y, plan, threads))
+        case (.i32(let x), .i32(let y)): .i32(integers(x, y, plan, threads))
+        case (.i64(let x), .i64(let y)): .i64(integers(x, y, plan, threads))
         default: nil
         }
     }
 
     // MARK: - Per element type
 
-    private func floats(_ x: [Float], _ y: [Float], _ plan: BroadcastPlan) -> [Float] {
+    // The switch stays outside the loops: each case hands `map` a closure it inlines.
+
+    private func floats(_ x: [Float], _ y: [Float], _ plan: BroadcastPlan, _ threads: Int) -> [Float] {
         switch self {
-        case .add: plan.map(x, y) { $0 + $1 }
-        case .sub: plan.map(x, y) { $0 - $1 }
-        case .mul: plan.map(x, y) { $0 * $1 }
-        case .div: plan.map(x, y) { $0 / $1 }
-        case .max: plan.map(x, y) { $0.isNaN || $0 > $1 ? $0 : $1 }
-        case .min: plan.map(x, y) { $0.isNaN || $0 < $1 ? $0 : $1 }
+        case .add: plan.map(x, y, threads: threads) { $0 + $1 }
+        case .sub: plan.map(x, y, threads: threads) { $0 - $1 }
+        case .mul: plan.map(x, y, threads: threads) { $0 * $1 }
+        case .div: plan.map(x, y, threads: threads) { $0 / $1 }
+        case .max: plan.map(x, y, threads: threads) { $0.isNaN || $0 > $1 ? $0 : $1 }
+        case .min: plan.map(x, y, threads: threads) { $0.isNaN || $0 < $1 ? $0 : $1 }
         }
     }
 
-    private func integers<T: FixedWidthInteger>(_ x: [T], _ y: [T], _ plan: BroadcastPlan) -> [T] {
+    private func integers<T: FixedWidthInteger>(_ x: [T], _ y: [T], _ plan: BroadcastPlan, _ threads: Int) -> [T] {
         switch self {
-        case .add: plan.map(x, y) { $0 &+ $1 }
-        case .sub: plan.map(x, y) { $0 &- $1 }
-        case .mul: plan.map(x, y) { $0 &* $1 }
+        case .add: plan.map(x, y, threads: threads) { $0 &+ $1 }
+        case .sub: plan.map(x, y, threads: threads) { $0 &- $1 }
+        case .mul: plan.map(x, y, threads: threads) { $0 &* $1 }
         // Only `T.min / -1` overflows here; it wraps to `T.min` like two's-complement C.
-        case .div: plan.map(x, y) { $0.dividedReportingOverflow(by: $1).partialValue }
-        case .max: plan.map(x, y) { Swift.max($0, $1) }
-        case .min: plan.map(x, y) { Swift.min($0, $1) }
+        case .div: plan.map(x, y, threads: threads) { $0.dividedReportingOverflow(by: $1).partialValue }
+        case .max: plan.map(x, y, threads: threads) { Swift.max($0, $1) }
+        case .min: plan.map(x, y, threads: threads) { Swift.min($0, $1) }
         }
     }
 }
@@ -69,7 +71,7 @@ extension Elementwise {
                     throw context.error("integer division by zero")
                 }
                 let plan = try BroadcastPlan([result.shape, next.shape], context)
-                guard let storage = op.apply(result.storage, next.storage, plan) else {
+                guard let storage = op.apply(result.storage, next.storage, plan, threads: context.threads) else {
                     throw context.error("inputs must be f32, f16, i8, u8, i32 or i64, got \(next.dtype)")
                 }
                 result = Tensor(shape: plan.shape, storage: storage)
@@ -92,7 +94,8 @@ extension Elementwise {
         let plan = try BroadcastPlan([x.shape, y.shape], context)
         switch x.storage {
         case .f32(let base):
-            return [Tensor(shape: plan.shape, floats: plan.map(base, y.asFloats) { Foundation.pow($0, $1) })]
+            let powers = plan.map(base, y.asFloats, threads: context.threads) { Foundation.pow($0, $1) }
+            return [Tensor(shape: plan.shape, floats: powers)]
         case .i32, .i64:
             let exponents = y.int64s.map { $0.map(Double.init) } ?? y.asFloats.map(Double.init)
             let values = plan.map(x.int64s!.map(Double.init), exponents) { Foundation.pow($0, $1) }

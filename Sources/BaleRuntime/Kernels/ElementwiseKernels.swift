@@ -1,5 +1,4 @@
 import BaleGraph
-import Foundation
 
 extension KernelRegistry {
     /// Elementwise kernels, by operator key.
@@ -13,12 +12,12 @@ extension KernelRegistry {
         "Min": Elementwise.arithmetic(.min, variadic: true),
         "Pow": Elementwise.pow,
         "Equal": Elementwise.equal,
-        "Sqrt": Elementwise.unary { $0.squareRoot() },
-        "Exp": Elementwise.unary { Foundation.exp($0) },
-        "Erf": Elementwise.unary { Foundation.erf($0) },
-        "Relu": Elementwise.unary(.relu),
-        "Sigmoid": Elementwise.unary(.sigmoid),
-        "Tanh": Elementwise.unary(.tanh),
+        "Sqrt": Elementwise.unary(.sqrt),
+        "Exp": Elementwise.unary(.exp),
+        "Erf": Elementwise.unary(.erf),
+        "Relu": Elementwise.unary(.activation(.relu)),
+        "Sigmoid": Elementwise.unary(.activation(.sigmoid)),
+        "Tanh": Elementwise.unary(.activation(.tanh)),
         "LeakyRelu": Elementwise.unary(reading: Elementwise.leakyRelu),
         "Gelu": Elementwise.unary(reading: Elementwise.gelu),
         "Clip": Elementwise.clip,

@@ -1,51 +1,84 @@
 import BaleGraph
 import Foundation
 
+/// A unary f32 function of the elementwise kernels. ``apply(_:to:)`` switches once per buffer,
+/// so each case is a plain loop (vectorised where the function is arithmetic).
+enum UnaryFunction: Sendable {
+    case sqrt, exp, erf
+    /// The same math (and loops) the fused forms use.
+    case activation(FusedActivation)
+    /// Gelu, exactly `x · Φ(x)`.
+    case gelu
+    /// Gelu with the tanh approximation.
+    case geluTanh
+
+    /// Writes `f(x[i])` to `y[i]` for every element of `x`; `y` may be uninitialised.
+    func apply(_ x: UnsafeBufferPointer<Float>, to y: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .sqrt: Self.each(x, y) { $0.squareRoot() }
+        case .exp: Self.each(x, y) { Foundation.exp($0) }
+        case .erf: Self.each(x, y, FastMath.erf)
+        case .gelu:
+            let invSqrt2 = Float(0.5).squareRoot()
+            Self.each(x, y) { x in 0.5 * x * (1 + FastMath.erf(x * invSqrt2)) }
+        case .geluTanh:
+            let sqrt2OverPi = (2 / Float.pi).squareRoot()
+            Self.each(x, y) { x in 0.5 * x * (1 + Foundation.tanh(sqrt2OverPi * (x + 0.044715 * x * x * x))) }
+        case .activation(let activation):
+            guard let source = x.baseAddress else { return }
+            y.initialize(from: source, count: x.count)
+            activation.apply(to: UnsafeMutableBufferPointer(start: y, count: x.count))
+        }
+    }
+
+    @inline(__always)
+    private static func each(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutablePointer<Float>, _ f: (Float) -> Float) {
+        for i in x.indices { (y + i).initialize(to: f(x[i])) }
+    }
+}
+
 extension Elementwise {
     // MARK: - Building unary f32 kernels
 
     /// A kernel applying `function` to every element of its f32 input 0.
-    static func unary(_ function: @escaping @Sendable (Float) -> Float) -> KernelFunction {
+    static func unary(_ function: UnaryFunction) -> KernelFunction {
         unary(reading: { _ throws(RuntimeError) in function })
     }
 
-    /// A kernel applying `activation` (the same math the fused forms use) to its f32 input 0.
-    static func unary(_ activation: FusedActivation) -> KernelFunction {
-        unary { activation.apply($0) }
-    }
-
-    /// A kernel applying to its f32 input 0 the function `make` builds from the node's
-    /// attributes (read once per run, before the loop).
+    /// A kernel applying to its f32 input 0 the function `make` picks from the node's attributes
+    /// (read once per run); large inputs are split over the context's threads.
     static func unary(
-        reading make: @escaping @Sendable (KernelContext) throws(RuntimeError) -> (Float) -> Float
+        reading make: @escaping @Sendable (KernelContext) throws(RuntimeError) -> UnaryFunction
     ) -> KernelFunction {
         { context throws(RuntimeError) in
             let function = try make(context)
             let x = try context.floatInput(0)
-            return [Tensor(shape: x.shape, floats: x.asFloats.map(function))]
+            let count = x.count
+            let y = x.asFloats.withUnsafeBufferPointer { source in
+                [Float].uninitialized(count: count) { out in
+                    Parallel.forEachChunk(of: count, work: count, threads: context.threads) { chunk in
+                        function.apply(UnsafeBufferPointer(rebasing: source[chunk]), to: out.baseAddress! + chunk.lowerBound)
+                    }
+                }
+            }
+            return [Tensor(shape: x.shape, floats: y)]
         }
     }
 
     // MARK: - Attribute-driven functions
 
     /// LeakyRelu: `x` for `x >= 0`, else `alpha * x` (attribute `alpha`, default 0.01).
-    static func leakyRelu(_ context: KernelContext) throws(RuntimeError) -> (Float) -> Float {
-        let activation = FusedActivation.leakyRelu(alpha: try context.float("alpha", 0.01))
-        return { activation.apply($0) }
+    static func leakyRelu(_ context: KernelContext) throws(RuntimeError) -> UnaryFunction {
+        .activation(.leakyRelu(alpha: try context.float("alpha", 0.01)))
     }
 
     /// Gelu: `x * Φ(x)` exactly (`approximate` = `none`) or with the tanh approximation (`tanh`).
-    static func gelu(_ context: KernelContext) throws(RuntimeError) -> (Float) -> Float {
+    static func gelu(_ context: KernelContext) throws(RuntimeError) -> UnaryFunction {
         let approximate = try context.string("approximate", "none")
         switch approximate {
-        case "none":
-            let invSqrt2 = Float(0.5).squareRoot()
-            return { x in 0.5 * x * (1 + Foundation.erf(x * invSqrt2)) }
-        case "tanh":
-            let sqrt2OverPi = (2 / Float.pi).squareRoot()
-            return { x in 0.5 * x * (1 + Foundation.tanh(sqrt2OverPi * (x + 0.044715 * x * x * x))) }
-        default:
-            throw context.error("approximate must be 'none' or 'tanh', got '\(approximate)'")
+        case "none": return .gelu
+        case "tanh": return .geluTanh
+        default: throw context.error("approximate must be 'none' or 'tanh', got '\(approximate)'")
         }
     }
 

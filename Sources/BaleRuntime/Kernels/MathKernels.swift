@@ -43,31 +43,54 @@ enum MathOps {
 
     /// Softmax (or LogSoftmax with `log: true`) of f32 input 0 along attribute `axis` (default -1),
     /// shifted by each line's maximum so large inputs do not overflow.
+    ///
+    /// Lines along the last axis are computed in place in the output; lines along another axis
+    /// are copied into a contiguous scratch line first. Large inputs are split over the
+    /// context's threads by blocks of the axes before `axis`.
     static func softmax(log takeLog: Bool) -> KernelFunction {
         { context throws(RuntimeError) in
             let x = try context.floatInput(0)
             let axis = try context.axis(context.int("axis", -1), rank: x.shape.count)
+            guard x.count > 0 else { return [x] }
             let view = AxisView(x.shape, axis: axis)
-            var y = x.asFloats
-            y.withUnsafeMutableBufferPointer { y in
-                view.forEachLine { base, step in
-                    let line = Swift.stride(from: base, to: base + view.length * step, by: step)
-                    let peak = line.reduce(-Float.infinity) { Swift.max($0, y[$1]) }
-                    var sum: Float = 0
-                    if takeLog {
-                        for j in line { sum += Foundation.exp(y[j] - peak) }
-                        let logSum = Foundation.log(sum)
-                        for j in line { y[j] = y[j] - peak - logSum }
-                    } else {
-                        for j in line {
-                            y[j] = Foundation.exp(y[j] - peak)
-                            sum += y[j]
+            let (length, inner, block) = (view.length, view.inner, view.length * view.inner)
+            let y = x.asFloats.withUnsafeBufferPointer { values in
+                [Float].uninitialized(count: x.count) { out in
+                    Parallel.forEachChunk(of: view.outer, work: x.count, threads: context.threads) { blocks in
+                        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * length) { scratch in
+                            for base in blocks.lazy.map({ $0 * block }) {
+                                guard inner > 1 else {
+                                    softmax(
+                                        UnsafeBufferPointer(rebasing: values[base..<(base + length)]),
+                                        into: out.baseAddress! + base, log: takeLog)
+                                    continue
+                                }
+                                let (line, result) = (scratch.baseAddress!, scratch.baseAddress! + length)
+                                for i in 0..<inner {
+                                    for j in 0..<length { line[j] = values[base + i + j * inner] }
+                                    softmax(UnsafeBufferPointer(start: line, count: length), into: result, log: takeLog)
+                                    for j in 0..<length { out[base + i + j * inner] = result[j] }
+                                }
+                            }
                         }
-                        for j in line { y[j] /= sum }
                     }
                 }
             }
             return [Tensor(shape: x.shape, floats: y)]
+        }
+    }
+
+    /// Writes the softmax (or log-softmax) of the contiguous `line` to `result` (which may be
+    /// uninitialised but must not overlap `line`).
+    private static func softmax(_ line: UnsafeBufferPointer<Float>, into result: UnsafeMutablePointer<Float>, log takeLog: Bool) {
+        let peak = RowMath.maximum(line)
+        for j in line.indices { (result + j).initialize(to: Foundation.exp(line[j] - peak)) }
+        let sum = RowMath.sum(UnsafeBufferPointer(start: result, count: line.count))
+        if takeLog {
+            let logSum = Foundation.log(sum)
+            for j in line.indices { result[j] = line[j] - peak - logSum }
+        } else {
+            for j in line.indices { result[j] /= sum }
         }
     }
 

@@ -50,20 +50,25 @@ enum NormKernels {
         let (rows, size) = (try context.checkedCount(Array(x.shape[..<axis])), try context.checkedCount(normalised))
         let scale = try parameter(1, "Scale", normalised, context)
         let bias = context.optionalInput(2) == nil ? nil : try parameter(2, "B", normalised, context)
-        let epsilon = Double(try context.float("epsilon", 1e-5))
+        let epsilon = try context.float("epsilon", 1e-5)
+        let shift = bias ?? [Float](repeating: 0, count: size)
 
-        let values = x.asFloats
-        var y = [Float](repeating: 0, count: x.count)
         var (means, inverses) = ([Float](repeating: 0, count: rows), [Float](repeating: 0, count: rows))
-        for row in 0..<rows {
-            let span = (row * size)..<((row + 1) * size)
-            let mean = values[span].reduce(0.0) { $0 + Double($1) } / Double(size)
-            let variance = values[span].reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(size)
-            let inverse = 1 / (variance + epsilon).squareRoot()
-            for (j, i) in span.enumerated() {
-                y[i] = Float((Double(values[i]) - mean) * inverse) * scale[j] + (bias?[j] ?? 0)
+        let y = x.asFloats.withUnsafeBufferPointer { values in
+            [Float].uninitialized(count: x.count) { out in
+                means.withUnsafeMutableBufferPointer { means in
+                    inverses.withUnsafeMutableBufferPointer { inverses in
+                        Parallel.forEachChunk(of: rows, work: x.count, threads: context.threads) { chunk in
+                            for row in chunk {
+                                let span = (row * size)..<((row + 1) * size)
+                                (means[row], inverses[row]) = normalise(
+                                    UnsafeBufferPointer(rebasing: values[span]), scale, shift, epsilon,
+                                    into: UnsafeMutableBufferPointer(rebasing: out[span]))
+                            }
+                        }
+                    }
+                }
             }
-            (means[row], inverses[row]) = (Float(mean), Float(inverse))
         }
         let statsShape = Array(x.shape[..<axis]) + Array(repeating: 1, count: normalised.count)
         let outputs = [
@@ -71,6 +76,23 @@ enum NormKernels {
             Tensor(shape: statsShape, floats: inverses),
         ]
         return Array(outputs.prefix(max(1, context.node.outputs.count)))
+    }
+
+    /// Writes `(x - mean) / sqrt(variance + epsilon) * scale + shift` for the row `x` to `y` (which
+    /// may be uninitialised) and returns the row's mean and `1 / sqrt(variance + epsilon)`.
+    private static func normalise(
+        _ x: UnsafeBufferPointer<Float>, _ scale: [Float], _ shift: [Float], _ epsilon: Float,
+        into y: UnsafeMutableBufferPointer<Float>
+    ) -> (mean: Float, inverse: Float) {
+        let size = Float(x.count)
+        let mean = RowMath.sum(x) / size
+        let inverse = 1 / (RowMath.squaredDeviation(x, from: mean) / size + epsilon).squareRoot()
+        scale.withUnsafeBufferPointer { scale in
+            shift.withUnsafeBufferPointer { shift in
+                for j in x.indices { y.initializeElement(at: j, to: (x[j] - mean) * inverse * scale[j] + shift[j]) }
+            }
+        }
+        return (mean, inverse)
     }
 
     /// Input `index` as the f32 elements of a tensor shaped like the normalised axes (leading 1s allowed).

@@ -59,14 +59,11 @@ enum Reduction {
         _ values: [T], _ plan: BroadcastPlan, _ count: Int, from zero: A, _ add: (A, T) -> A
     ) -> [A] {
         var sums = [A](repeating: zero, count: count)
-        var i = 0
         let step = plan.rowStride(0)
-        plan.forEachRow { offsets in
-            var o = offsets[0]
-            for _ in 0..<plan.rowLength {
-                sums[o] = add(sums[o], values[i])
-                i += 1
-                o += step
+        plan.forEachRun(in: 0..<plan.count) { start, length, offsets in
+            for j in 0..<length {
+                let o = offsets[0] + j * step
+                sums[o] = add(sums[o], values[start + j])
             }
         }
         return sums

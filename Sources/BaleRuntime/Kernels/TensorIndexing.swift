@@ -1,7 +1,8 @@
 import BaleGraph
 
-// Every dtype-agnostic op (Transpose, Slice, Gather, Split, Concat, Pad, ...) is written as
-// "compute flat source indices, then gather them", so the per-dtype switch lives here once.
+// Dtype-agnostic ops (Slice, Gather, Split, Concat, Pad, ...) are written as "compute flat source
+// indices, then gather them"; Transpose walks strides instead (TransposePlan). Both are
+// ElementRearrangements, so the per-dtype switch lives here once.
 
 // MARK: - Index maps
 
@@ -36,22 +37,44 @@ struct AxisMap: Sendable {
     }
 }
 
-// MARK: - Gathering
+// MARK: - Rearranging
+
+/// A computation that builds an element array from another, the same for every element type, so
+/// the per-dtype switch lives once (in ``TensorStorage/rearranged(by:)``).
+protocol ElementRearrangement {
+    /// The rearranged elements.
+    func callAsFunction<Element>(_ values: [Element]) -> [Element]
+}
+
+/// Reads the elements at flat indices, in order.
+private struct FlatGather: ElementRearrangement {
+    /// Indices into the source, each in `0..<count`.
+    let indices: [Int]
+
+    func callAsFunction<Element>(_ values: [Element]) -> [Element] {
+        values.withUnsafeBufferPointer { source in indices.map { source[$0] } }
+    }
+}
 
 extension TensorStorage {
+    /// The elements rearranged by `rearrangement`, keeping the type.
+    func rearranged(by rearrangement: some ElementRearrangement) -> TensorStorage {
+        switch self {
+        case .f32(let a): .f32(rearrangement(a))
+        case .f16(let a): .f16(rearrangement(a))
+        case .i8(let a): .i8(rearrangement(a))
+        case .u8(let a): .u8(rearrangement(a))
+        case .i32(let a): .i32(rearrangement(a))
+        case .i64(let a): .i64(rearrangement(a))
+        case .bool(let a): .bool(rearrangement(a))
+        }
+    }
+
     /// The elements at `flatIndices`, in order; every index must be in `0..<count`.
     ///
     /// Kernels validate indices (and name the bad one) before calling this.
     func gathered(flatIndices: [Int]) -> TensorStorage {
-        switch self {
-        case .f32(let a): .f32(Self.gather(a, flatIndices))
-        case .f16(let a): .f16(Self.gather(a, flatIndices))
-        case .i8(let a): .i8(Self.gather(a, flatIndices))
-        case .u8(let a): .u8(Self.gather(a, flatIndices))
-        case .i32(let a): .i32(Self.gather(a, flatIndices))
-        case .i64(let a): .i64(Self.gather(a, flatIndices))
-        case .bool(let a): .bool(Self.gather(a, flatIndices))
-        }
+        rearranged(by: FlatGather(indices: flatIndices))
     }
 
     /// The first element repeated `count` times (ConstantOfShape's value, Pad's constant).
@@ -72,10 +95,6 @@ extension TensorStorage {
         case .i64: .i64(parts.flatMap { part -> [Int64] in if case .i64(let a) = part { a } else { [] } })
         case .bool: .bool(parts.flatMap { part -> [Bool] in if case .bool(let a) = part { a } else { [] } })
         }
-    }
-
-    private static func gather<Element>(_ values: [Element], _ indices: [Int]) -> [Element] {
-        values.withUnsafeBufferPointer { source in indices.map { source[$0] } }
     }
 }
 

@@ -4,7 +4,8 @@ import BaleGraph
 /// `ai.onnx.ml:ArrayFeatureExtractor`.
 ///
 /// Each kernel validates its attributes and indices, builds the flat source index of every
-/// output element, and gathers them (see `TensorIndexing.swift`).
+/// output element, and gathers them (see `TensorIndexing.swift`); Transpose walks the input with
+/// strided loops instead (see ``TransposePlan``).
 enum TensorIndexingKernels {
     // MARK: - Transpose and Concat
 
@@ -16,7 +17,8 @@ enum TensorIndexingKernels {
         guard perm.count == rank, Set(perm) == Set(0..<rank) else {
             throw context.error("perm \(perm) is not a permutation of \(rank) axes")
         }
-        return [try select(data, axes: data.shape.map(Selection.all), order: perm, context)]
+        let plan = TransposePlan(shape: data.shape, perm: perm, threads: context.threads)
+        return [Tensor(shape: perm.map { data.shape[$0] }, storage: data.storage.rearranged(by: plan))]
     }
 
     /// Concat: joins the inputs along `axis`; all other dimensions must match.
@@ -209,18 +211,16 @@ enum TensorIndexingKernels {
         }
     }
 
-    /// The elements of `data` at the given (valid) coordinates of each input axis, with output
-    /// axis `i` walking input axis `order[i]` (default: the input order).
+    /// The elements of `data` at the given (valid) coordinates of each input axis.
     private static func select(
-        _ data: Tensor, axes: [Selection], order: [Int]? = nil, _ context: KernelContext
+        _ data: Tensor, axes: [Selection], _ context: KernelContext
     ) throws(RuntimeError) -> Tensor {
-        let order = order ?? Array(axes.indices)
-        let shape = order.map { axes[$0].count }
+        let shape = axes.map(\.count)
         // Every selected coordinate is valid, so a non-empty result implies a non-empty input
         // whose strides cannot overflow.
         guard try context.checkedCount(shape) > 0 else { return Tensor(zeros: data.dtype, shape: shape) }
         let strides = Shapes.strides(data.shape)
-        let maps = order.map { AxisMap(coordinates: axes[$0].coordinates, stride: strides[$0]) }
+        let maps = axes.indices.map { AxisMap(coordinates: axes[$0].coordinates, stride: strides[$0]) }
         return Tensor(shape: shape, storage: data.storage.gathered(flatIndices: AxisMap.flatIndices(maps)))
     }
 }
