@@ -95,11 +95,18 @@ static operand make_operand(const float *base, size_t ld, int transposed) {
 static void pack_a(operand a, size_t r0, size_t rows, size_t p0, size_t depth, size_t mr, float *out) {
     for (size_t t = 0; t < rows; t += mr) {
         const size_t live = rows - t < mr ? rows - t : mr;
-        for (size_t p = 0; p < depth; p++) {
-            const float *src = a.base + (r0 + t) * a.row + (p0 + p) * a.col;
-            for (size_t i = 0; i < live; i++) out[i] = src[i * a.row];
-            for (size_t i = live; i < mr; i++) out[i] = 0.0f;
-            out += mr;
+        const float *src = a.base + (r0 + t) * a.row + p0 * a.col;
+        if (a.row == 1) {
+            // Transposed storage: each depth step's rows are contiguous.
+            for (size_t p = 0; p < depth; p++, out += mr, src += a.col) {
+                for (size_t i = 0; i < live; i++) out[i] = src[i];
+                for (size_t i = live; i < mr; i++) out[i] = 0.0f;
+            }
+        } else {
+            for (size_t p = 0; p < depth; p++, out += mr) {
+                for (size_t i = 0; i < live; i++) out[i] = src[i * a.row + p * a.col];
+                for (size_t i = live; i < mr; i++) out[i] = 0.0f;
+            }
         }
     }
 }
@@ -109,15 +116,14 @@ static void pack_a(operand a, size_t r0, size_t rows, size_t p0, size_t depth, s
 static void pack_b(operand b, size_t p0, size_t depth, size_t c0, size_t cols, size_t nr, float *out) {
     for (size_t t = 0; t < cols; t += nr) {
         const size_t live = cols - t < nr ? cols - t : nr;
-        for (size_t p = 0; p < depth; p++) {
-            const float *src = b.base + (p0 + p) * b.row + (c0 + t) * b.col;
+        const float *src = b.base + p0 * b.row + (c0 + t) * b.col;
+        for (size_t p = 0; p < depth; p++, out += nr, src += b.row) {
             if (b.col == 1) {
-                memcpy(out, src, live * sizeof(float));
+                for (size_t j = 0; j < live; j++) out[j] = src[j];
             } else {
                 for (size_t j = 0; j < live; j++) out[j] = src[j * b.col];
             }
             for (size_t j = live; j < nr; j++) out[j] = 0.0f;
-            out += nr;
         }
     }
 }
@@ -128,14 +134,15 @@ static size_t round_up(size_t x, size_t step) { return (x + step - 1) / step * s
 // MARK: - Blocked product
 
 /// One `mc × nc` block of C from packed A (`mc` rows, depth `kc`) and packed B (`kc × nc`).
+/// Each `mr`-row panel of A stays in L1 while the `nr`-column panels of B stream past it from L2.
 /// Full tiles go straight to C; edge tiles go through a scratch tile and only live cells are stored.
 static void macro_block(const bale_variant *v, size_t mc, size_t nc, size_t kc, const float *ap,
                         const float *bp, float *c, size_t ldc, float alpha, int accumulate) {
     float edge[BALE_MAX_TILE];
-    for (size_t j = 0; j < nc; j += v->nr) {
-        const size_t cols = nc - j < v->nr ? nc - j : v->nr;
-        for (size_t i = 0; i < mc; i += v->mr) {
-            const size_t rows = mc - i < v->mr ? mc - i : v->mr;
+    for (size_t i = 0; i < mc; i += v->mr) {
+        const size_t rows = mc - i < v->mr ? mc - i : v->mr;
+        for (size_t j = 0; j < nc; j += v->nr) {
+            const size_t cols = nc - j < v->nr ? nc - j : v->nr;
             float *tile = c + i * ldc + j;
             const float *a = ap + i * kc;
             const float *b = bp + j * kc;
@@ -154,20 +161,23 @@ static void macro_block(const bale_variant *v, size_t mc, size_t nc, size_t kc, 
     }
 }
 
+/// Alignment of the packing buffers (one cache line, so micro-panels start on a line).
+enum { PACK_ALIGN = 64 };
+
 /// The shared driver: `prepacked` is B packed by `bale_pack_b` for `v` (then `b` is unused), or NULL
 /// to pack `b` block by block. Shapes and the variant are already validated; `m, n, k > 0`.
+/// One cache-line-aligned scratch allocation per call holds packed A (and B), sized to the product.
 static int run(const bale_variant *v, size_t m, size_t n, size_t k, float alpha, operand a, operand b,
                const float *prepacked, int accumulate, float *c, size_t ldc) {
-    const size_t a_floats = v->mc * v->kc;
-    const size_t b_floats = v->kc * v->nc;
-    float *apack = malloc(a_floats * sizeof(float));
-    float *bpack = prepacked ? NULL : malloc(b_floats * sizeof(float));
-    if (!apack || (!prepacked && !bpack)) {
-        free(apack);
-        free(bpack);
-        return BALE_ERROR_MEMORY;
-    }
+    const size_t depth = k < v->kc ? k : v->kc;
+    const size_t padded_m = m < v->mc ? round_up(m, v->mr) : v->mc;
     const size_t padded_n = round_up(n, v->nr);
+    const size_t line = PACK_ALIGN / sizeof(float);
+    const size_t a_floats = round_up(padded_m * depth, line);
+    const size_t b_floats = prepacked ? 0 : round_up(depth * (padded_n < v->nc ? padded_n : v->nc), line);
+    float *apack = aligned_alloc(PACK_ALIGN, (a_floats + b_floats) * sizeof(float));
+    if (!apack) return BALE_ERROR_MEMORY;
+    float *bpack = apack + a_floats;
     for (size_t jc = 0; jc < n; jc += v->nc) {
         const size_t nc = n - jc < v->nc ? n - jc : v->nc;
         for (size_t pc = 0; pc < k; pc += v->kc) {
@@ -183,7 +193,6 @@ static int run(const bale_variant *v, size_t m, size_t n, size_t k, float alpha,
         }
     }
     free(apack);
-    free(bpack);
     return BALE_OK;
 }
 

@@ -8,7 +8,8 @@
 ///
 /// `a` holds `kc` steps of `mr` floats (a packed column slice of A), `b` holds `kc` steps of `nr`
 /// floats (a packed row slice of B); `c` is `mr` rows of `nr` floats, `ldc` apart. `kc >= 1`.
-/// Packed buffers carry no alignment promise (kernels use unaligned loads).
+/// Packed buffers carry no alignment promise (kernels use unaligned loads). The driver calls the
+/// kernel for consecutive B panels with the same A panel, so kernels prefetch B ahead, not A.
 typedef void (*bale_micro_kernel)(size_t kc, const float *a, const float *b, float *c, size_t ldc,
                                   float alpha, int accumulate);
 
@@ -18,11 +19,11 @@ typedef struct {
     size_t mr;
     /// Columns of C per register tile (at most `BALE_MAX_NR`).
     size_t nr;
-    /// Rows of A packed at a time (a multiple of `mr`; sized for L2).
+    /// Rows of A packed at a time (a multiple of `mr`).
     size_t mc;
-    /// Depth packed at a time (sized so a `kc × nr` slice of B stays in L1).
+    /// Depth packed at a time (sized so an `mr × kc` panel of A stays in L1).
     size_t kc;
-    /// Columns of B packed at a time (a multiple of `nr`; sized for L3).
+    /// Columns of B packed at a time (a multiple of `nr`; sized so the `kc × nc` block stays in L2).
     size_t nc;
     /// The tile routine.
     bale_micro_kernel kernel;
