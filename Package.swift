@@ -136,6 +136,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "BalePackagerTests",
+            dependencies: ["BaleBundle", "BaleGraph", "BaleRuntime", "BalePackager", "BaleTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "baleTests",
             dependencies: ["bale", "bale-runtime", "BaleBundle", "BaleTesting"],
             swiftSettings: strictSettings

@@ -120,8 +120,51 @@ public struct Inspect: ParsableCommand {
         if case .number(let bytes)? = rest.removeValue(forKey: "activationBytes") {
             rows.append(("activations", "\(formatBytes(UInt64(bytes))) planned at batch 1 (--batch N for others)"))
         }
+        if case .object(let sparsity)? = rest.removeValue(forKey: "weightSparsity"), case .number(let overall)? = sparsity["overall"] {
+            var text = "\(Self.percent(overall)) of the weight-matrix values are exact zeros"
+            if overall >= Self.prunedSparsity { text += " (pruned)" }
+            rows.append(("sparsity", text))
+        }
+        if case .object(let pruning)? = rest.removeValue(forKey: "pruning"),
+            case .number(let target)? = pruning["sparsity"], case .string(let scope)? = pruning["scope"]
+        {
+            rows.append(("pruning", "magnitude, \(Self.percent(target)) per \(scope == "global" ? "model (global threshold)" : "layer")"))
+        }
+        if case .object(let report)? = rest.removeValue(forKey: "validation") {
+            rows.append(("validation", Self.describeValidation(report)))
+        }
         for (key, value) in rest.sorted(by: { $0.key < $1.key }) { rows.append(("metric", "\(key) = \(value)")) }
         return rows
+    }
+
+    /// Weight matrices with at least this fraction of zeros are reported as pruned.
+    static let prunedSparsity = 0.3
+
+    /// `0.1234` as `12.34 %`.
+    static func percent(_ fraction: Double) -> String { "\((fraction * 1e4).rounded() / 100) %" }
+
+    /// `x` rounded to three significant digits.
+    static func significant(_ x: Double) -> String {
+        guard x != 0, x.isFinite else { return "\(x)" }
+        var scale = 1.0
+        while (abs(x) * scale).rounded(.down) < 100 { scale *= 10 }
+        while (abs(x) * scale).rounded(.down) >= 1000 { scale /= 10 }
+        return "\((x * scale).rounded() / scale)"
+    }
+
+    /// One line from the manifest's validation record.
+    static func describeValidation(_ report: [String: JSONValue]) -> String {
+        func number(_ key: String) -> Double? { if case .number(let n)? = report[key] { n } else { nil } }
+        var parts: [String] = []
+        if let samples = number("samples") { parts.append("\(Int(samples)) samples") }
+        if let reference = number("referenceAccuracy"), let accuracy = number("accuracy") {
+            parts.append("accuracy \(percent(accuracy)) (original \(percent(reference)))")
+        }
+        if let agreement = number("top1Agreement") { parts.append("top-1 agreement \(percent(agreement))") }
+        if let maxError = number("maxAbsError"), let meanError = number("meanAbsError") {
+            parts.append("max abs error \(significant(maxError)), mean \(significant(meanError))")
+        }
+        return parts.joined(separator: ", ")
     }
 
     private func describe(_ tensor: Manifest.TensorSpec) -> String {

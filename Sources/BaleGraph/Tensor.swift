@@ -103,4 +103,23 @@ public struct Tensor: Sendable, Hashable {
         case .bool(let a): a.map { $0 ? 1 : 0 }
         }
     }
+
+    /// The slice `range` along the first dimension (e.g. some samples of a batch); `range` must
+    /// lie inside `0..<shape[0]` of a tensor of rank ≥ 1.
+    public func rows(_ range: Range<Int>) -> Tensor {
+        precondition(!shape.isEmpty && range.lowerBound >= 0 && range.upperBound <= shape[0], "rows \(range) outside \(shape)")
+        let width = shape.dropFirst().reduce(1, *)
+        let elements = (range.lowerBound * width)..<(range.upperBound * width)
+        let sliced: TensorStorage =
+            switch storage {
+            case .f32(let a): .f32(Array(a[elements]))
+            case .f16(let a): .f16(Array(a[elements]))
+            case .i8(let a): .i8(Array(a[elements]))
+            case .u8(let a): .u8(Array(a[elements]))
+            case .i32(let a): .i32(Array(a[elements]))
+            case .i64(let a): .i64(Array(a[elements]))
+            case .bool(let a): .bool(Array(a[elements]))
+            }
+        return Tensor(shape: [range.count] + shape.dropFirst(), storage: sliced)
+    }
 }

@@ -30,11 +30,18 @@ public struct ModelBuilder: Sendable {
         public var signingKey: BundleSigningKey?
         /// Compression threads.
         public var threads: Int
+        /// Magnitude pruning of the weight matrices, if any.
+        public var pruning: Pruning?
+        /// Samples to compare the transformed graph with the original on, if any.
+        public var validation: ValidationSet?
+        /// The largest ``ValidationReport/accuracyDrop`` a bundle may have (needs `validation`).
+        public var maxAccuracyDrop: Double?
 
         /// Creates options.
         public init(
             name: String, version: String, targets: [TargetProfile], outputDirectory: String, createdAt: String,
-            creator: String, signingKey: BundleSigningKey? = nil, threads: Int = 1
+            creator: String, signingKey: BundleSigningKey? = nil, threads: Int = 1, pruning: Pruning? = nil,
+            validation: ValidationSet? = nil, maxAccuracyDrop: Double? = nil
         ) {
             self.name = name
             self.version = version
@@ -44,6 +51,9 @@ public struct ModelBuilder: Sendable {
             self.creator = creator
             self.signingKey = signingKey
             self.threads = threads
+            self.pruning = pruning
+            self.validation = validation
+            self.maxAccuracyDrop = maxAccuracyDrop
         }
     }
 
@@ -75,8 +85,27 @@ public struct ModelBuilder: Sendable {
     public func build(_ graph: Graph, source: Manifest.Source) throws -> [Built] {
         // Optimising ends with shape inference, which builds an Executor: every operator has a
         // kernel and every value is defined, or this throws naming the node.
-        let optimized = try Optimizer.optimize(graph)
-        Self.logger.debug("optimised graph", metadata: ["nodes": "\(graph.nodes.count) → \(optimized.nodes.count)"])
+        let reference = try Optimizer.optimize(graph)
+        Self.logger.debug("optimised graph", metadata: ["nodes": "\(graph.nodes.count) → \(reference.nodes.count)"])
+        var optimized = reference
+        var transforms: [String: JSONValue] = [:]
+        if let pruning = options.pruning {
+            let achieved = pruning.apply(to: &optimized)
+            transforms["pruning"] = .object([
+                "sparsity": .number(pruning.sparsity), "scope": .string(pruning.scope.rawValue),
+                "layers": .object(achieved.mapValues { .number($0) }),
+            ])
+        }
+        if let validation = options.validation {
+            let report = try ValidationReport.compare(
+                reference: Executor(graph: reference, threads: options.threads),
+                candidate: Executor(graph: optimized, threads: options.threads), on: validation)
+            transforms["validation"] = report.json
+            if let limit = options.maxAccuracyDrop, report.accuracyDrop > limit {
+                throw PackagerError(
+                    "accuracy drops by \(Self.percent(report.accuracyDrop)) on \(report.samples) validation samples, more than --max-accuracy-drop \(Self.percent(limit)); no bundle written")
+            }
+        }
         let (json, tensors) = GraphCoding.encode(optimized)
         var payload = [PayloadFile(path: GraphCoding.graphPath, bytes: json, mediaType: "application/vnd.bale.graph+json")]
         for file in tensors {
@@ -86,7 +115,8 @@ public struct ModelBuilder: Sendable {
         }
         var built: [Built] = []
         for profile in options.targets {
-            let manifest = manifest(for: optimized, original: graph, profile: profile, source: source)
+            var manifest = manifest(for: optimized, original: graph, profile: profile, source: source)
+            manifest.metrics.merge(transforms) { _, new in new }
             let path = "\(options.outputDirectory)/\(fileName(for: profile))"
             let settings = ZstdSettings(level: profile.compression.level, workers: options.threads, longWindowLog: profile.compression.longWindowLog)
             let info = try BundleWriter(compression: settings).write(manifest: manifest, payload: payload, to: path, signingKey: options.signingKey)
@@ -112,10 +142,24 @@ public struct ModelBuilder: Sendable {
             "sourceNodes": .number(Double(original.nodes.count)),
             "ops": .object(ops),
         ]
+        let matrices = Pruning.prunableWeights(in: graph)
+        if let overall = WeightStatistics.overallSparsity(of: matrices, in: graph) {
+            // Exact zeros in the weight matrices: how `bale inspect` tells a pruned model.
+            let rounded = { (fraction: Double) in JSONValue.number((fraction * 1e4).rounded() / 1e4) }
+            manifest.metrics["weightSparsity"] = .object([
+                "overall": rounded(overall),
+                "tensors": .object(WeightStatistics.sparsity(of: matrices, in: graph).mapValues(rounded)),
+            ])
+        }
         if let plan = try? MemoryPlan(graph: graph, bindings: MemoryPlan.batchBindings(graph, batch: 1)) {
             manifest.metrics["activationBytes"] = .number(Double(plan.peakActivationBytes))
         }
         return manifest
+    }
+
+    /// `0.0123` as `1.23 %`.
+    static func percent(_ fraction: Double) -> String {
+        "\((fraction * 1e4).rounded() / 100) %"
     }
 
     static func spec(_ value: ValueInfo) -> Manifest.TensorSpec {

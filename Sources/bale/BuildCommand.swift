@@ -1,6 +1,7 @@
 import ArgumentParser
 import BaleBundle
 import BaleCLI
+import BaleGraph
 import BaleONNX
 import BalePackager
 import Foundation
@@ -12,11 +13,13 @@ struct Build: ParsableCommand {
         discussion: """
             Imports the model (opset 7-21; external data next to it), optimises the graph \
             (constant folding, BatchNormalization folding, activation and bias fusion, dead-node \
-            removal), checks that every operator has a kernel, and writes \
-            OUTDIR/<name>-<version>-<profile>.bale for each --target.
+            removal), optionally prunes it (--prune) and measures what that costs on samples \
+            (--validate, --max-accuracy-drop), checks that every operator has a kernel, and \
+            writes OUTDIR/<name>-<version>-<profile>.bale for each --target.
 
             Example:
               bale build resnet18.onnx --target cloud-x86_64 --target edge-arm64 -o dist/
+              bale build mlp.onnx --prune 0.5 --validate samples/ --max-accuracy-drop 0.01 -o dist/
             """
     )
 
@@ -44,6 +47,26 @@ struct Build: ParsableCommand {
     @Option(help: ArgumentHelp("Compression threads (default: all cores).", valueName: "n"))
     var threads: Int?
 
+    @Option(help: ArgumentHelp(
+        "Zero this fraction of the Gemm/MatMul/Conv weights with the smallest magnitude (e.g. 0.5); the sparsity reached per layer is recorded in the manifest.",
+        valueName: "sparsity"))
+    var prune: Double?
+
+    @Option(name: .customLong("prune-scope"), help: ArgumentHelp(
+        "layer: every weight matrix loses the same fraction; global: one magnitude threshold for all (default: layer).",
+        valueName: "scope"))
+    var pruneScope: String = Pruning.Scope.layer.rawValue
+
+    @Option(name: .customLong("validate"), help: ArgumentHelp(
+        "Compare the transformed model with the original on these samples: one .npy per input (samples along the first dimension), optional labels.npy; the errors and accuracies are recorded in the manifest.",
+        valueName: "dir"))
+    var validationDirectory: String?
+
+    @Option(name: .customLong("max-accuracy-drop"), help: ArgumentHelp(
+        "Refuse to write a bundle that loses more than this fraction of accuracy on --validate's samples (top-1 against labels.npy, else top-1 agreement with the original; 0.01 = one point).",
+        valueName: "fraction"))
+    var maxAccuracyDrop: Double?
+
     func validate() throws {
         if let name, !Manifest.isName(name) {
             throw ValidationError("--name '\(name)' must be 1-128 characters from A-Z a-z 0-9 . _ - starting with a letter or digit")
@@ -51,6 +74,15 @@ struct Build: ParsableCommand {
         if !Manifest.isVersion(version) { throw ValidationError("--version '\(version)' must be 1-64 characters from A-Z a-z 0-9 . _ - +") }
         if let createdAt, !Manifest.isTimestamp(createdAt) {
             throw ValidationError("--created-at '\(createdAt)' must be RFC 3339 UTC, like 2026-11-26T10:00:00Z")
+        }
+        if Pruning.Scope(rawValue: pruneScope) == nil {
+            throw ValidationError("--prune-scope '\(pruneScope)' must be one of: \(Pruning.Scope.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let maxAccuracyDrop {
+            guard validationDirectory != nil else { throw ValidationError("--max-accuracy-drop needs --validate DIR (the samples to measure the drop on)") }
+            guard maxAccuracyDrop.isFinite, (0...1).contains(maxAccuracyDrop) else {
+                throw ValidationError("--max-accuracy-drop \(maxAccuracyDrop) must be a fraction between 0 and 1 (0.01 = one point)")
+            }
         }
     }
 
@@ -63,7 +95,10 @@ struct Build: ParsableCommand {
             name: name ?? Self.defaultName(for: model), version: version, targets: profiles, outputDirectory: output,
             createdAt: try createdAt ?? CreationTime.resolve(fallback: modificationTime(of: model)), creator: "bale \(Bale.version)",
             signingKey: try sign.map { try BundleSigningKey(pem: readText($0), source: $0) },
-            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            pruning: try prune.map { try Pruning(sparsity: $0, scope: Pruning.Scope(rawValue: pruneScope) ?? .layer) },
+            validation: try validationDirectory.map { try ValidationSet.load(directory: $0, inputs: imported.graph.inputs) },
+            maxAccuracyDrop: maxAccuracyDrop)
         for built in try ModelBuilder(options).build(imported.graph, source: source) {
             let metrics = built.info.manifest.metrics
             let nodes = Int(metrics["nodes"]?.numberValue ?? 0), parameters = Int(metrics["parameters"]?.numberValue ?? 0)

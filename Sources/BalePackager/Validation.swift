@@ -1,0 +1,156 @@
+public import BaleBundle
+public import BaleGraph
+public import BaleRuntime
+import Foundation
+
+/// Samples that `bale build --validate DIR` runs through the original fp32 graph and the
+/// transformed (quantized or pruned) one.
+///
+/// `DIR` holds one `.npy` file per model input, named after the input (`input.npy` for an input
+/// called `input`), with the samples along the first dimension; a single-input model may use any
+/// one file name. An optional `labels.npy` (integers, one per sample) adds accuracy figures.
+public struct ValidationSet: Sendable {
+    /// The samples, by input name, stacked along the first dimension.
+    public var inputs: [String: Tensor]
+    /// The true class of every sample, when `labels.npy` was given.
+    public var labels: [Int]?
+    /// Number of samples.
+    public var count: Int
+
+    /// Creates a set from samples stacked along the first dimension of every input.
+    public init(inputs: [String: Tensor], labels: [Int]?, count: Int) {
+        (self.inputs, self.labels, self.count) = (inputs, labels, count)
+    }
+
+    /// The name of the optional labels file.
+    public static let labelsFile = "labels.npy"
+
+    /// Reads the samples for a graph with `inputs` from `directory`.
+    /// - Throws: a ``PackagerError`` naming the file at fault (missing, unreadable, mismatched
+    ///   sample counts, labels that are not integers).
+    public static func load(directory: String, inputs: [ValueInfo]) throws -> ValidationSet {
+        let files: [String]
+        do {
+            files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".npy") }.sorted()
+        } catch {
+            throw PackagerError("--validate '\(directory)': cannot list the directory (\(error.localizedDescription))")
+        }
+        let sampleFiles = files.filter { $0 != labelsFile }
+        var tensors: [String: Tensor] = [:]
+        for input in inputs {
+            let file: String
+            if sampleFiles.contains("\(input.name).npy") {
+                file = "\(input.name).npy"
+            } else if inputs.count == 1, sampleFiles.count == 1 {
+                file = sampleFiles[0]
+            } else {
+                throw PackagerError("--validate '\(directory)': no \(input.name).npy for model input '\(input.name)'")
+            }
+            let tensor = try NPY.read(contentsOf: "\(directory)/\(file)")
+            guard tensor.dtype == input.type.dtype, !tensor.shape.isEmpty, tensor.shape[0] > 0 else {
+                throw PackagerError("--validate '\(directory)/\(file)': expected \(input.type.dtype) samples stacked along the first dimension, got \(tensor.dtype)\(tensor.shape)")
+            }
+            tensors[input.name] = tensor
+        }
+        let counts = Set(tensors.values.map { $0.shape[0] })
+        guard counts.count == 1, let count = counts.first else {
+            throw PackagerError("--validate '\(directory)': the input files hold different sample counts \(counts.sorted())")
+        }
+        var labels: [Int]?
+        if files.contains(labelsFile) {
+            let tensor = try NPY.read(contentsOf: "\(directory)/\(labelsFile)")
+            guard let values = tensor.int64s, tensor.dtype != .bool, tensor.count == count, tensor.shape.first == count else {
+                throw PackagerError("--validate '\(directory)/\(labelsFile)': expected \(count) integer labels, got \(tensor.dtype)\(tensor.shape)")
+            }
+            labels = values.map { Int($0) }
+        }
+        return ValidationSet(inputs: tensors, labels: labels, count: count)
+    }
+}
+
+/// How a transformed graph's outputs compare with the original's on a ``ValidationSet``.
+public struct ValidationReport: Sendable, Hashable {
+    /// Samples compared.
+    public var samples: Int
+    /// Largest absolute difference over every element of every float output.
+    public var maxAbsError: Double
+    /// Mean absolute difference over every element of every float output.
+    public var meanAbsError: Double
+    /// Fraction of samples whose top-1 class (argmax of the first output's last axis) agrees.
+    public var top1Agreement: Double
+    /// The original graph's accuracy against the labels, when given.
+    public var referenceAccuracy: Double?
+    /// The transformed graph's accuracy against the labels, when given.
+    public var accuracy: Double?
+
+    /// What the transformation costs: the accuracy lost against the labels when given, else the
+    /// fraction of samples whose top-1 class changed.
+    public var accuracyDrop: Double {
+        if let referenceAccuracy, let accuracy { return referenceAccuracy - accuracy }
+        return 1 - top1Agreement
+    }
+
+    /// The report as recorded in the manifest's metrics.
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "samples": .number(Double(samples)), "maxAbsError": .number(maxAbsError),
+            "meanAbsError": .number(meanAbsError), "top1Agreement": .number(top1Agreement),
+        ]
+        if let referenceAccuracy { object["referenceAccuracy"] = .number(referenceAccuracy) }
+        if let accuracy { object["accuracy"] = .number(accuracy) }
+        return .object(object)
+    }
+
+    /// Runs `set` through both executors, `batch` samples at a time, and compares the outputs.
+    /// - Throws: a ``RuntimeError`` when either graph fails on the samples.
+    public static func compare(
+        reference: Executor, candidate: Executor, on set: ValidationSet, batch: Int = 64
+    ) throws(RuntimeError) -> ValidationReport {
+        var (maxError, errorSum, elements) = (0.0, 0.0, 0)
+        var (agreed, referenceCorrect, candidateCorrect) = (0, 0, 0)
+        let outputNames = reference.graph.outputs.map(\.name)
+        for start in stride(from: 0, to: set.count, by: max(1, batch)) {
+            let rows = start..<min(set.count, start + max(1, batch))
+            let feeds = set.inputs.mapValues { $0.rows(rows) }
+            let (expected, actual) = (try reference.run(feeds), try candidate.run(feeds))
+            for name in outputNames {
+                guard let e = expected[name], let a = actual[name], e.dtype == .f32 || e.dtype == .f16 else { continue }
+                guard e.shape == a.shape else {
+                    throw RuntimeError("validation: output '\(name)' has shape \(a.shape) after the transformation, \(e.shape) before")
+                }
+                for (x, y) in zip(e.asFloats, a.asFloats) {
+                    let difference = Double(abs(x - y))
+                    maxError = max(maxError, difference.isNaN ? .infinity : difference)
+                    errorSum += difference
+                }
+                elements += e.count
+            }
+            guard let first = outputNames.first, let e = expected[first], let a = actual[first] else { continue }
+            let (expectedClasses, actualClasses) = (topClasses(e, samples: rows.count), topClasses(a, samples: rows.count))
+            for (offset, (x, y)) in zip(expectedClasses, actualClasses).enumerated() {
+                if x == y { agreed += 1 }
+                if let labels = set.labels {
+                    if x == labels[rows.lowerBound + offset] { referenceCorrect += 1 }
+                    if y == labels[rows.lowerBound + offset] { candidateCorrect += 1 }
+                }
+            }
+        }
+        let samples = Double(set.count)
+        return ValidationReport(
+            samples: set.count, maxAbsError: maxError, meanAbsError: elements > 0 ? errorSum / Double(elements) : 0,
+            top1Agreement: Double(agreed) / samples,
+            referenceAccuracy: set.labels == nil ? nil : Double(referenceCorrect) / samples,
+            accuracy: set.labels == nil ? nil : Double(candidateCorrect) / samples)
+    }
+
+    /// The argmax of each sample's scores: the output's elements split into `samples` equal rows.
+    static func topClasses(_ output: Tensor, samples: Int) -> [Int] {
+        let values = output.asFloats
+        guard samples > 0, values.count % samples == 0, values.count > 0 else { return [] }
+        let width = values.count / samples
+        return (0..<samples).map { sample in
+            let row = values[(sample * width)..<((sample + 1) * width)]
+            return row.indices.max { row[$0] < row[$1] }.map { $0 - sample * width } ?? 0
+        }
+    }
+}
