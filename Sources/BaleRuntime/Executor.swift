@@ -24,13 +24,25 @@ public final class Executor: Sendable {
     private let constants: [(slot: Int, tensor: Tensor)]
 
     /// One node, resolved: its kernel, where its inputs and outputs live, what to free after.
-    private struct Step: Sendable {
-        var node: Node
-        var kernel: KernelFunction
-        var prepared: (any Sendable)?
-        var inputs: [Int?]
-        var outputs: [Int?]
-        var release: [Int]
+    /// A class, so walking the steps on every run retains one reference per step rather than
+    /// copying each node's strings, arrays and attributes.
+    private final class Step: Sendable {
+        let node: Node
+        let kernel: KernelFunction
+        let prepared: (any Sendable)?
+        let inputs: [Int?]
+        let outputs: [Int?]
+        let release: [Int]
+
+        init(node: Node, kernel: @escaping KernelFunction, prepared: (any Sendable)?, inputs: [Int?], outputs: [Int?], release: [Int]) {
+            (self.node, self.kernel, self.prepared) = (node, kernel, prepared)
+            (self.inputs, self.outputs, self.release) = (inputs, outputs, release)
+        }
+
+        /// The same step, freeing `slots` after it runs.
+        func releasing(_ slots: [Int]) -> Step {
+            Step(node: node, kernel: kernel, prepared: prepared, inputs: inputs, outputs: outputs, release: slots)
+        }
     }
 
     /// Resolves every node's kernel and value slots.
@@ -109,7 +121,9 @@ public final class Executor: Sendable {
             for case let input? in step.inputs { lastUse[input] = index }
             for case let output? in step.outputs where lastUse[output] == nil { lastUse[output] = index }
         }
-        for (slot, index) in lastUse where !kept.contains(slot) { resolved[index].release.append(slot) }
+        var released: [Int: [Int]] = [:]
+        for (slot, index) in lastUse where !kept.contains(slot) { released[index, default: []].append(slot) }
+        for (index, slots) in released { resolved[index] = resolved[index].releasing(slots.sorted()) }
         steps = resolved
         slotCount = slots.count
     }
