@@ -8,7 +8,8 @@ enum OperatorSupport {
             "ReduceMean", "ReduceSum", "ArgMax", "Expand", "Gemm", "MatMul", "Conv", "MaxPool", "AveragePool",
             "GlobalAveragePool", "BatchNormalization", "LayerNormalization", "LRN", "Pad", "Flatten", "Reshape",
             "Transpose", "Concat", "Split", "Slice", "Squeeze", "Unsqueeze", "Gather", "Shape", "ConstantOfShape",
-            "Constant",
+            "Constant", "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger",
+            "ConvInteger", "QLinearMatMul", "QLinearConv",
         ],
         "ai.onnx.ml": ["ArrayFeatureExtractor"],
     ]

@@ -128,3 +128,42 @@ struct WindowGeometry: Sendable, Hashable {
         (height, width, spatialRank) = rank == 1 ? (.unit, axes[0], 1) : (axes[0], axes[1], 2)
     }
 }
+
+// MARK: - im2col
+
+extension WindowGeometry {
+    /// im2col: what tap `(ki, kj)` of every window reads from each of `channels` input planes at `x`.
+    ///
+    /// Row `r = (c · kH + ki) · kW + kj` and window position `p` land at
+    /// `columns[r · rowStride + p · positionStride]`: `rowStride` = output plane and
+    /// `positionStride` = 1 give the `[C·kH·kW, oH·oW]` matrix, `rowStride` = 1 and
+    /// `positionStride` = C·kH·kW its transpose. Only the cells that read inside the input are
+    /// written: the rest read padding, are the same for every batch item and group, and keep the
+    /// padding value the caller filled `columns` with.
+    func unroll<T>(
+        _ x: UnsafePointer<T>, channels: Int, into columns: UnsafeMutablePointer<T>, rowStride: Int, positionStride: Int
+    ) {
+        let (h, w) = (height, width)
+        var row = columns
+        for channel in 0..<channels {
+            let plane = x + channel * inputPlane
+            for ki in 0..<h.kernel {
+                for kj in 0..<w.kernel {
+                    let (rows, columnRange) = (h.positions(reading: ki), w.positions(reading: kj))
+                    if let first = columnRange.first {
+                        for oh in rows {
+                            let source = plane + h.coordinate(oh, tap: ki) * w.input + w.coordinate(first, tap: kj)
+                            let target = row + (oh * w.output + first) * positionStride
+                            if w.stride == 1, positionStride == 1 {
+                                target.update(from: source, count: columnRange.count)
+                            } else {
+                                for i in 0..<columnRange.count { target[i * positionStride] = source[i * w.stride] }
+                            }
+                        }
+                    }
+                    row += rowStride
+                }
+            }
+        }
+    }
+}

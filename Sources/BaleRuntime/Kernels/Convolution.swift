@@ -13,28 +13,14 @@ enum ConvKernel {
     /// with `auto_pad`, `pads`, `strides`, `dilations`, `group`, and the fused `activation` if any.
     static func conv(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
         let (x, w) = (try context.floatInput(0), try context.floatInput(1))
-        guard x.shape.count == 3 || x.shape.count == 4 else {
-            throw context.error("X must be [N, C, W] or [N, C, H, W], got \(x.shape)")
-        }
-        guard w.shape.count == x.shape.count else {
-            throw context.error("W shape \(w.shape) does not match the rank of X \(x.shape)")
-        }
-        let group = try context.int("group", 1)
-        let (batch, channels, filters) = (x.shape[0], x.shape[1], w.shape[0])
-        guard group > 0, channels % group == 0, channels / group == w.shape[1], filters % group == 0 else {
-            throw context.error("group \(group) does not fit X channels \(channels) and W shape \(w.shape)")
-        }
-        let kernel = Array(w.shape[2...])
-        if let declared = try context.ints("kernel_shape"), declared != kernel {
-            throw context.error("kernel_shape \(declared) does not match W shape \(w.shape)")
-        }
+        let layout = try ConvLayout(context, x: x.shape, w: w.shape)
+        let (batch, filters, group, geometry) = (layout.batch, layout.filters, layout.groups, layout.geometry)
         let bias = context.optionalInput(2) == nil ? nil : try context.floatInput(2)
         if let bias, bias.shape != [filters] { throw context.error("B shape \(bias.shape) must be [\(filters)]") }
-        let geometry = try WindowGeometry(context, input: Array(x.shape[2...]), kernel: kernel)
         let activation = try FusedActivation(context)
-        let shape = [batch, filters] + geometry.outputShape
+        let shape = layout.outputShape
         let count = try context.checkedCount(shape)
-        let plan = Plan(geometry: geometry, batch: batch, channels: w.shape[1], filters: filters / group, groups: group)
+        let plan = Plan(geometry: geometry, batch: batch, channels: layout.channels, filters: filters / group, groups: group)
         let needsColumns = plan.needsColumns && count > 0
         let columns = needsColumns ? try context.checkedCount([plan.depth, geometry.outputPlane], of: "im2col") : 0
 
@@ -117,7 +103,7 @@ enum ConvKernel {
                         GemmKernel.accumulate(
                             kernel, input, into: output, m: filters, n: outPlane, k: taps, threads: threads)
                     } else if let scratch {
-                        unroll(input, into: scratch)
+                        geometry.unroll(input, channels: channels, into: scratch, rowStride: outPlane, positionStride: 1)
                         GemmKernel.accumulate(
                             kernel, scratch, into: output, m: filters, n: outPlane, k: taps, threads: threads)
                     }
@@ -148,34 +134,45 @@ enum ConvKernel {
                 }
             }
         }
+    }
+}
 
-        /// im2col: row `(c, ki, kj)` of `columns` holds what tap `(ki, kj)` of every window reads from channel `c`.
-        ///
-        /// Only the cells that read inside the input are written: the rest read padding, are the same
-        /// for every batch item and group, and stay zero from the buffer's initialisation.
-        private func unroll(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>) {
-            let (h, w) = (geometry.height, geometry.width)
-            var row = columns
-            for channel in 0..<channels {
-                let plane = x + channel * geometry.inputPlane
-                for ki in 0..<h.kernel {
-                    for kj in 0..<w.kernel {
-                        let (rows, columnRange) = (h.positions(reading: ki), w.positions(reading: kj))
-                        if let first = columnRange.first {
-                            for oh in rows {
-                                let source = plane + h.coordinate(oh, tap: ki) * w.input + w.coordinate(first, tap: kj)
-                                let target = row + oh * w.output + first
-                                if w.stride == 1 {
-                                    target.update(from: source, count: columnRange.count)
-                                } else {
-                                    for i in 0..<columnRange.count { target[i] = source[i * w.stride] }
-                                }
-                            }
-                        }
-                        row += geometry.outputPlane
-                    }
-                }
-            }
+// MARK: - Layout
+
+/// The checked shapes of a convolution node (Conv, ConvInteger, QLinearConv): X `[N, C, (H,) W]`
+/// and W `[M, C/group, (kH,) kW]`, with `group`, `kernel_shape` and the window attributes.
+struct ConvLayout {
+    /// Batch size N.
+    var batch: Int
+    /// Input channels per group (W's second dimension).
+    var channels: Int
+    /// Filters (output channels) M over all groups.
+    var filters: Int
+    /// Number of groups.
+    var groups: Int
+    /// Window geometry over the spatial axes.
+    var geometry: WindowGeometry
+
+    /// The output shape `[N, M, (oH,) oW]`.
+    var outputShape: [Int] { [batch, filters] + geometry.outputShape }
+
+    /// Reads and checks the shapes `x` and `w` and the node's attributes.
+    init(_ context: KernelContext, x: [Int], w: [Int]) throws(RuntimeError) {
+        guard x.count == 3 || x.count == 4 else {
+            throw context.error("X must be [N, C, W] or [N, C, H, W], got \(x)")
         }
+        guard w.count == x.count else {
+            throw context.error("W shape \(w) does not match the rank of X \(x)")
+        }
+        let group = try context.int("group", 1)
+        (batch, channels, filters, groups) = (x[0], w[1], w[0], group)
+        guard group > 0, x[1] % group == 0, x[1] / group == w[1], filters % group == 0 else {
+            throw context.error("group \(group) does not fit X channels \(x[1]) and W shape \(w)")
+        }
+        let kernel = Array(w[2...])
+        if let declared = try context.ints("kernel_shape"), declared != kernel {
+            throw context.error("kernel_shape \(declared) does not match W shape \(w)")
+        }
+        geometry = try WindowGeometry(context, input: Array(x[2...]), kernel: kernel)
     }
 }

@@ -3,7 +3,7 @@ public enum KernelRegistry {
     /// All kernels.
     public static let all: [String: KernelFunction] = {
         var table: [String: KernelFunction] = [:]
-        for group in [elementwiseKernels, mathKernels, linearKernels, neuralKernels, tensorKernels] {
+        for group in [elementwiseKernels, mathKernels, linearKernels, neuralKernels, tensorKernels, quantizationKernels] {
             table.merge(group) { first, _ in first }
         }
         return table

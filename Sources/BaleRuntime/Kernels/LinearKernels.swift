@@ -140,39 +140,24 @@ extension Linear {
     static func matMul(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
         let a = try context.floatInput(0)
         let b = try RightOperand(context, transposed: false)
-        guard !a.shape.isEmpty, !b.shape.isEmpty else {
-            throw context.error("A and B must have rank >= 1, got \(a.shape) and \(b.shape)")
-        }
-        let aShape = a.shape.count == 1 ? [1] + a.shape : a.shape
-        let bShape = b.shape.count == 1 ? b.shape + [1] : b.shape
-        let (m, k) = (aShape[aShape.count - 2], aShape[aShape.count - 1])
-        let (depth, n) = (bShape[bShape.count - 2], bShape[bShape.count - 1])
-        guard k == depth else { throw context.error("inner dimensions differ: A is \(a.shape), B is \(b.shape)") }
-        let aBatch = Array(aShape.dropLast(2))
-        let bBatch = Array(bShape.dropLast(2))
-        let batch = try BroadcastPlan([aBatch, bBatch], context)
-        guard let aCount = Shapes.count(aBatch), let bCount = Shapes.count(bBatch),
-            let total = Shapes.count(batch.shape + [m, n])
-        else { throw context.error("shapes \(a.shape) and \(b.shape) are too large") }
+        let product = try MatMulShape(a.shape, b.shape, context)
+        let (m, k, n) = (product.m, product.k, product.n)
         let bias = try matMulBias(context, n: n)
         let activation = try FusedActivation(context)
 
-        var y = [Float](repeating: 0, count: total)
+        var y = [Float](repeating: 0, count: product.count)
         if let packed = b.packed, b.shape.count == 2, packed.rows == k, packed.columns == n {
             // A constant weight matrix: every batch row of A goes through one packed product.
             try multiply(
-                a.asFloats, rows: aCount * m, k: k, transposed: false, packed: packed, into: &y,
+                a.asFloats, rows: product.aMatrices * m, k: k, transposed: false, packed: packed, into: &y,
                 bias: bias, activation: activation, context)
         } else {
-            let pairs = batch.map(Array(0..<aCount), Array(0..<bCount)) { ($0, $1) }
-            multiply(a.asFloats, try b.values(context), into: &y, m: m, n: n, k: k, batches: pairs, threads: context.threads)
+            multiply(
+                a.asFloats, try b.values(context), into: &y, m: m, n: n, k: k, batches: product.pairs,
+                threads: context.threads)
             finish(&y, columns: n, bias: bias, activation: activation, threads: context.threads)
         }
-
-        var shape = batch.shape + [m, n]
-        if b.shape.count == 1 { shape.removeLast() }
-        if a.shape.count == 1 { shape.remove(at: shape.count - (b.shape.count == 1 ? 1 : 2)) }
-        return [Tensor(shape: shape, floats: y)]
+        return [Tensor(shape: product.shape, floats: y)]
     }
 
     /// MatMul's optional bias (input 2): 1-D f32 of length `n`.
@@ -182,5 +167,45 @@ extension Linear {
             throw context.error("bias must be f32 of shape [\(n)], got \(bias.dtype)\(bias.shape)")
         }
         return bias.asFloats
+    }
+}
+
+/// The shapes of a NumPy `matmul` (MatMul, MatMulInteger, QLinearMatMul): a 1-D A gains (and
+/// the output loses) a leading 1, a 1-D B a trailing 1, and batch dimensions broadcast.
+struct MatMulShape {
+    /// Rows of each product.
+    let m: Int
+    /// The shared inner dimension.
+    let k: Int
+    /// Columns of each product.
+    let n: Int
+    /// Matrices A holds (the product of its batch dimensions).
+    let aMatrices: Int
+    /// For each output matrix in order, the matrices of A and of B multiplied into it.
+    let pairs: [(Int, Int)]
+    /// The output shape.
+    let shape: [Int]
+    /// Elements of the output.
+    let count: Int
+
+    /// The product of A of shape `a` and B of shape `b`, or an error naming the shapes that do not fit.
+    init(_ a: [Int], _ b: [Int], _ context: KernelContext) throws(RuntimeError) {
+        guard !a.isEmpty, !b.isEmpty else { throw context.error("A and B must have rank >= 1, got \(a) and \(b)") }
+        let aShape = a.count == 1 ? [1] + a : a
+        let bShape = b.count == 1 ? b + [1] : b
+        (m, k, n) = (aShape[aShape.count - 2], aShape[aShape.count - 1], bShape[bShape.count - 1])
+        guard k == bShape[bShape.count - 2] else { throw context.error("inner dimensions differ: A is \(a), B is \(b)") }
+        let (aBatch, bBatch) = (Array(aShape.dropLast(2)), Array(bShape.dropLast(2)))
+        let batch = try BroadcastPlan([aBatch, bBatch], context)
+        guard let aCount = Shapes.count(aBatch), let bCount = Shapes.count(bBatch),
+            let total = Shapes.count(batch.shape + [m, n])
+        else { throw context.error("shapes \(a) and \(b) are too large") }
+        aMatrices = aCount
+        pairs = batch.map(Array(0..<aCount), Array(0..<bCount)) { ($0, $1) }
+        count = total
+        var shape = batch.shape + [m, n]
+        if b.count == 1 { shape.removeLast() }
+        if a.count == 1 { shape.remove(at: shape.count - (b.count == 1 ? 1 : 2)) }
+        self.shape = shape
     }
 }

@@ -40,6 +40,10 @@ public enum ConstantFolding {
         // Dropout and Identity of a constant are folded too; graph outputs stay computed so the
         // graph keeps producing them from a node.
         guard !node.outputs.contains(where: graphOutputs.contains) else { return false }
+        // DequantizeLinear of a constant (8-bit weights, int32 biases) stays: folding it would
+        // turn quantized weights back into f32 ones four times their size, and QuantizedFusion
+        // needs the quantized tensors to run the products on integer kernels.
+        guard !(node.opType == "DequantizeLinear" && node.domain.isEmpty) else { return false }
         return node.inputs.allSatisfy { $0.isEmpty || graph.initializers[$0] != nil }
     }
 }

@@ -1,12 +1,12 @@
 public import BaleGraph
 
-/// The build-time optimisation pipeline: constant folding, BatchNormalization folding,
-/// activation and bias fusion, dead-node removal, then shape inference.
+/// The build-time optimisation pipeline: constant folding, QDQ fusion into integer operators,
+/// BatchNormalization folding, activation and bias fusion, dead-node removal, then shape inference.
 public enum Optimizer {
     /// Runs every pass in order.
     public static func optimize(_ graph: Graph) throws(RuntimeError) -> Graph {
         var graph = try ConstantFolding.run(graph)
-        graph = DeadNodeElimination.run(graph)
+        graph = QuantizedFusion.run(graph)
         graph = BatchNormFolding.run(graph)
         graph = ActivationFusion.run(graph)
         return try ShapeInference.run(DeadNodeElimination.run(graph))
