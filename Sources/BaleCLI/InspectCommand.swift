@@ -130,6 +130,16 @@ public struct Inspect: ParsableCommand {
         {
             rows.append(("pruning", "magnitude, \(Self.percent(target)) per \(scope == "global" ? "model (global threshold)" : "layer")"))
         }
+        if case .object(let quantization)? = rest.removeValue(forKey: "quantization"),
+            case .string(let weights)? = quantization["weights"], case .string(let activations)? = quantization["activations"]
+        {
+            var text = "weights \(weights); activations \(activations)"
+            if case .number(let nodes)? = quantization["quantizedNodes"] { text += "; \(Int(nodes)) nodes quantized" }
+            if case .array(let kept)? = quantization["fp32Nodes"], !kept.isEmpty {
+                text += ", \(kept.count) left fp32 (\(kept.compactMap { if case .string(let name) = $0 { name } else { nil } }.joined(separator: ", ")))"
+            }
+            rows.append(("quantization", text))
+        }
         if case .object(let report)? = rest.removeValue(forKey: "validation") {
             rows.append(("validation", Self.describeValidation(report)))
         }

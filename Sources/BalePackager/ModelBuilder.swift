@@ -36,12 +36,14 @@ public struct ModelBuilder: Sendable {
         public var validation: ValidationSet?
         /// The largest ``ValidationReport/accuracyDrop`` a bundle may have (needs `validation`).
         public var maxAccuracyDrop: Double?
+        /// The precision every bundle gets; `nil` takes each target profile's (``Quantization/default(for:)``).
+        public var quantization: Quantization?
 
         /// Creates options.
         public init(
             name: String, version: String, targets: [TargetProfile], outputDirectory: String, createdAt: String,
             creator: String, signingKey: BundleSigningKey? = nil, threads: Int = 1, pruning: Pruning? = nil,
-            validation: ValidationSet? = nil, maxAccuracyDrop: Double? = nil
+            validation: ValidationSet? = nil, maxAccuracyDrop: Double? = nil, quantization: Quantization? = nil
         ) {
             self.name = name
             self.version = version
@@ -54,6 +56,7 @@ public struct ModelBuilder: Sendable {
             self.pruning = pruning
             self.validation = validation
             self.maxAccuracyDrop = maxAccuracyDrop
+            self.quantization = quantization
         }
     }
 
@@ -80,58 +83,106 @@ public struct ModelBuilder: Sendable {
         "\(options.name)-\(options.version)-\(profile.name).bale"
     }
 
-    /// Optimises `graph` and writes one bundle per target.
+    /// Optimises `graph` and writes one bundle per target, transformed as each target's precision
+    /// (or ``Options/quantization``) asks.
     /// - Parameter source: the original model file's description for the manifest.
     public func build(_ graph: Graph, source: Manifest.Source) throws -> [Built] {
         // Optimising ends with shape inference, which builds an Executor: every operator has a
         // kernel and every value is defined, or this throws naming the node.
         let reference = try Optimizer.optimize(graph)
         Self.logger.debug("optimised graph", metadata: ["nodes": "\(graph.nodes.count) → \(reference.nodes.count)"])
-        var optimized = reference
-        var transforms: [String: JSONValue] = [:]
+        var pruned = reference
+        var common: [String: JSONValue] = [:]
         if let pruning = options.pruning {
-            let achieved = pruning.apply(to: &optimized)
-            transforms["pruning"] = .object([
+            let achieved = pruning.apply(to: &pruned)
+            common["pruning"] = .object([
                 "sparsity": .number(pruning.sparsity), "scope": .string(pruning.scope.rawValue),
                 "layers": .object(achieved.mapValues { .number($0) }),
             ])
         }
-        if let validation = options.validation {
-            let report = try ValidationReport.compare(
-                reference: Executor(graph: reference, threads: options.threads),
-                candidate: Executor(graph: optimized, threads: options.threads), on: validation)
-            transforms["validation"] = report.json
-            if let limit = options.maxAccuracyDrop, report.accuracyDrop > limit {
-                throw PackagerError(
-                    "accuracy drops by \(Self.percent(report.accuracyDrop)) on \(report.samples) validation samples, more than --max-accuracy-drop \(Self.percent(limit)); no bundle written")
+        // Every variant is made (and validated) before any bundle is written.
+        var variants: [Quantization: Variant] = [:]
+        for profile in options.targets {
+            let quantization = options.quantization ?? Quantization.default(for: profile)
+            if variants[quantization] == nil {
+                variants[quantization] = try variant(quantization, of: pruned, reference: reference, metrics: common)
             }
-        }
-        let (json, tensors) = GraphCoding.encode(optimized)
-        var payload = [PayloadFile(path: GraphCoding.graphPath, bytes: json, mediaType: "application/vnd.bale.graph+json")]
-        for file in tensors {
-            payload.append(PayloadFile(
-                path: file.path, source: .producer(TensorProducer(tensor: file.tensor)),
-                size: UInt64(file.tensor.count * file.tensor.dtype.byteSize), mediaType: "application/vnd.bale.tensor"))
         }
         var built: [Built] = []
         for profile in options.targets {
-            var manifest = manifest(for: optimized, original: graph, profile: profile, source: source)
-            manifest.metrics.merge(transforms) { _, new in new }
+            let variant = variants[options.quantization ?? Quantization.default(for: profile)]!
+            var manifest = manifest(for: variant.graph, original: graph, profile: profile, source: source, precision: variant.precision)
+            manifest.metrics.merge(variant.metrics) { _, new in new }
             let path = "\(options.outputDirectory)/\(fileName(for: profile))"
             let settings = ZstdSettings(level: profile.compression.level, workers: options.threads, longWindowLog: profile.compression.longWindowLog)
-            let info = try BundleWriter(compression: settings).write(manifest: manifest, payload: payload, to: path, signingKey: options.signingKey)
+            let info = try BundleWriter(compression: settings).write(manifest: manifest, payload: variant.payload, to: path, signingKey: options.signingKey)
             built.append(Built(profile: profile, path: path, info: info))
             Self.logger.info("wrote bundle", metadata: ["path": "\(path)", "profile": "\(profile.name)", "bytes": "\(info.compressedSize)"])
         }
         return built
     }
 
-    private func manifest(for graph: Graph, original: Graph, profile: TargetProfile, source: Manifest.Source) -> Manifest {
+    /// The graph one precision gets, its payload and what the manifest records about it.
+    private struct Variant {
+        var graph: Graph
+        var precision: String
+        var payload: [PayloadFile]
+        var metrics: [String: JSONValue]
+    }
+
+    /// Transforms the (pruned) optimised graph for `quantization`, validates it against
+    /// `reference` when samples were given, and encodes it.
+    /// - Throws: a ``PackagerError`` when the accuracy drop exceeds ``Options/maxAccuracyDrop``.
+    private func variant(
+        _ quantization: Quantization, of pruned: Graph, reference: Graph, metrics: [String: JSONValue]
+    ) throws -> Variant {
+        var graph = pruned
+        var metrics = metrics
+        switch quantization {
+        case .none:
+            break
+        case .int8:
+            let report = Int8Quantizer.quantize(&graph)
+            graph = try Optimizer.optimize(graph)
+            metrics["quantization"] = .object([
+                "weights": .string("int8, symmetric, per output channel"),
+                "activations": .string("uint8, asymmetric, per tensor, dynamic"),
+                "quantizedNodes": .number(Double(report.quantized.count)),
+                "fp32Nodes": .array(report.skipped.map { .string($0) }),
+            ])
+        }
+        if let validation = options.validation {
+            let report = try ValidationReport.compare(
+                reference: Executor(graph: reference, threads: options.threads),
+                candidate: Executor(graph: graph, threads: options.threads), on: validation)
+            metrics["validation"] = report.json
+            if let limit = options.maxAccuracyDrop {
+                guard let drop = report.accuracyDrop else {
+                    throw PackagerError("--max-accuracy-drop: no model output gives classes (scores per sample or one label per sample), so accuracy cannot be measured")
+                }
+                guard drop <= limit else {
+                    throw PackagerError(
+                        "\(quantization.precision) model: accuracy drops by \(Self.percent(drop)) on \(report.samples) validation samples, more than --max-accuracy-drop \(Self.percent(limit)); no bundle written")
+                }
+            }
+        }
+        let (json, tensors) = GraphCoding.encode(graph)
+        var payload = [PayloadFile(path: GraphCoding.graphPath, bytes: json, mediaType: "application/vnd.bale.graph+json")]
+        for file in tensors {
+            payload.append(PayloadFile(
+                path: file.path, source: .producer(TensorProducer(tensor: file.tensor)),
+                size: UInt64(file.tensor.count * file.tensor.dtype.byteSize), mediaType: "application/vnd.bale.tensor"))
+        }
+        return Variant(graph: graph, precision: quantization.precision, payload: payload, metrics: metrics)
+    }
+
+    private func manifest(
+        for graph: Graph, original: Graph, profile: TargetProfile, source: Manifest.Source, precision: String
+    ) -> Manifest {
         var manifest = Manifest(
             name: options.name, version: options.version, createdAt: options.createdAt, creator: options.creator,
-            // Weights are stored in fp32 until quantization lands; the manifest says what the
-            // bundle holds, not what the profile would like.
-            target: Manifest.Target(profile: profile.name, arch: profile.arch, precision: "fp32"))
+            // What the bundle holds, which --quantize may make differ from the profile's default.
+            target: Manifest.Target(profile: profile.name, arch: profile.arch, precision: precision))
         manifest.model = Manifest.Model(
             inputs: graph.inputs.map(Self.spec), outputs: graph.outputs.map(Self.spec), source: source, opset: graph.opsets[""])
         let ops = graph.opCounts.mapValues { JSONValue.number(Double($0)) }

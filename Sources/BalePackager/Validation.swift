@@ -76,26 +76,28 @@ public struct ValidationReport: Sendable, Hashable {
     public var maxAbsError: Double
     /// Mean absolute difference over every element of every float output.
     public var meanAbsError: Double
-    /// Fraction of samples whose top-1 class (argmax of the first output's last axis) agrees.
-    public var top1Agreement: Double
+    /// Fraction of samples whose top-1 class agrees (see ``topClasses(_:order:samples:)``), or
+    /// `nil` when no output gives classes.
+    public var top1Agreement: Double?
     /// The original graph's accuracy against the labels, when given.
     public var referenceAccuracy: Double?
     /// The transformed graph's accuracy against the labels, when given.
     public var accuracy: Double?
 
     /// What the transformation costs: the accuracy lost against the labels when given, else the
-    /// fraction of samples whose top-1 class changed.
-    public var accuracyDrop: Double {
+    /// fraction of samples whose top-1 class changed; `nil` when no output gives classes.
+    public var accuracyDrop: Double? {
         if let referenceAccuracy, let accuracy { return referenceAccuracy - accuracy }
-        return 1 - top1Agreement
+        return top1Agreement.map { 1 - $0 }
     }
 
     /// The report as recorded in the manifest's metrics.
     public var json: JSONValue {
         var object: [String: JSONValue] = [
             "samples": .number(Double(samples)), "maxAbsError": .number(maxAbsError),
-            "meanAbsError": .number(meanAbsError), "top1Agreement": .number(top1Agreement),
+            "meanAbsError": .number(meanAbsError),
         ]
+        if let top1Agreement { object["top1Agreement"] = .number(top1Agreement) }
         if let referenceAccuracy { object["referenceAccuracy"] = .number(referenceAccuracy) }
         if let accuracy { object["accuracy"] = .number(accuracy) }
         return .object(object)
@@ -107,7 +109,7 @@ public struct ValidationReport: Sendable, Hashable {
         reference: Executor, candidate: Executor, on set: ValidationSet, batch: Int = 64
     ) throws(RuntimeError) -> ValidationReport {
         var (maxError, errorSum, elements) = (0.0, 0.0, 0)
-        var (agreed, referenceCorrect, candidateCorrect) = (0, 0, 0)
+        var (agreed, referenceCorrect, candidateCorrect, classified) = (0, 0, 0, true)
         let outputNames = reference.graph.outputs.map(\.name)
         for start in stride(from: 0, to: set.count, by: max(1, batch)) {
             let rows = start..<min(set.count, start + max(1, batch))
@@ -125,8 +127,9 @@ public struct ValidationReport: Sendable, Hashable {
                 }
                 elements += e.count
             }
-            guard let first = outputNames.first, let e = expected[first], let a = actual[first] else { continue }
-            let (expectedClasses, actualClasses) = (topClasses(e, samples: rows.count), topClasses(a, samples: rows.count))
+            let (expectedClasses, actualClasses) = (
+                topClasses(expected, order: outputNames, samples: rows.count), topClasses(actual, order: outputNames, samples: rows.count))
+            if expectedClasses.count != rows.count || actualClasses.count != rows.count { classified = false }
             for (offset, (x, y)) in zip(expectedClasses, actualClasses).enumerated() {
                 if x == y { agreed += 1 }
                 if let labels = set.labels {
@@ -138,19 +141,30 @@ public struct ValidationReport: Sendable, Hashable {
         let samples = Double(set.count)
         return ValidationReport(
             samples: set.count, maxAbsError: maxError, meanAbsError: elements > 0 ? errorSum / Double(elements) : 0,
-            top1Agreement: Double(agreed) / samples,
-            referenceAccuracy: set.labels == nil ? nil : Double(referenceCorrect) / samples,
-            accuracy: set.labels == nil ? nil : Double(candidateCorrect) / samples)
+            top1Agreement: classified ? Double(agreed) / samples : nil,
+            referenceAccuracy: set.labels == nil || !classified ? nil : Double(referenceCorrect) / samples,
+            accuracy: set.labels == nil || !classified ? nil : Double(candidateCorrect) / samples)
     }
 
-    /// The argmax of each sample's scores: the output's elements split into `samples` equal rows.
-    static func topClasses(_ output: Tensor, samples: Int) -> [Int] {
-        let values = output.asFloats
-        guard samples > 0, values.count % samples == 0, values.count > 0 else { return [] }
-        let width = values.count / samples
-        return (0..<samples).map { sample in
-            let row = values[(sample * width)..<((sample + 1) * width)]
-            return row.indices.max { row[$0] < row[$1] }.map { $0 - sample * width } ?? 0
+    /// Each sample's top-1 class: the argmax of the first float output with several scores per
+    /// sample, else the first integer output with one value per sample (a label output).
+    static func topClasses(_ outputs: [String: Tensor], order: [String], samples: Int) -> [Int] {
+        guard samples > 0 else { return [] }
+        for name in order {
+            guard let output = outputs[name], output.dtype == .f32 || output.dtype == .f16,
+                output.count > samples, output.count % samples == 0
+            else { continue }
+            let (values, width) = (output.asFloats, output.count / samples)
+            return (0..<samples).map { sample in
+                let row = values[(sample * width)..<((sample + 1) * width)]
+                return row.indices.max { row[$0] < row[$1] }.map { $0 - sample * width } ?? 0
+            }
         }
+        for name in order {
+            if let labels = outputs[name]?.int64s, outputs[name]?.dtype != .bool, labels.count == samples {
+                return labels.map { Int($0) }
+            }
+        }
+        return []
     }
 }

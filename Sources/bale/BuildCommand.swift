@@ -13,7 +13,8 @@ struct Build: ParsableCommand {
         discussion: """
             Imports the model (opset 7-21; external data next to it), optimises the graph \
             (constant folding, BatchNormalization folding, activation and bias fusion, dead-node \
-            removal), optionally prunes it (--prune) and measures what that costs on samples \
+            removal), quantizes it as the profile asks (--quantize overrides), optionally prunes \
+            it (--prune) and measures what that costs on samples \
             (--validate, --max-accuracy-drop), checks that every operator has a kernel, and \
             writes OUTDIR/<name>-<version>-<profile>.bale for each --target.
 
@@ -48,6 +49,11 @@ struct Build: ParsableCommand {
     var threads: Int?
 
     @Option(help: ArgumentHelp(
+        "Weight precision for every bundle: none (fp32) or int8 (symmetric per-channel weights, activations quantized at run time); default: each profile's (edge-arm64: int8, cloud-x86_64: none).",
+        valueName: "mode"))
+    var quantize: String?
+
+    @Option(help: ArgumentHelp(
         "Zero this fraction of the Gemm/MatMul/Conv weights with the smallest magnitude (e.g. 0.5); the sparsity reached per layer is recorded in the manifest.",
         valueName: "sparsity"))
     var prune: Double?
@@ -75,6 +81,9 @@ struct Build: ParsableCommand {
         if let createdAt, !Manifest.isTimestamp(createdAt) {
             throw ValidationError("--created-at '\(createdAt)' must be RFC 3339 UTC, like 2026-11-26T10:00:00Z")
         }
+        if let quantize, Quantization(rawValue: quantize) == nil {
+            throw ValidationError("--quantize '\(quantize)' must be one of: \(Quantization.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if Pruning.Scope(rawValue: pruneScope) == nil {
             throw ValidationError("--prune-scope '\(pruneScope)' must be one of: \(Pruning.Scope.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -98,7 +107,7 @@ struct Build: ParsableCommand {
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
             pruning: try prune.map { try Pruning(sparsity: $0, scope: Pruning.Scope(rawValue: pruneScope) ?? .layer) },
             validation: try validationDirectory.map { try ValidationSet.load(directory: $0, inputs: imported.graph.inputs) },
-            maxAccuracyDrop: maxAccuracyDrop)
+            maxAccuracyDrop: maxAccuracyDrop, quantization: quantize.flatMap(Quantization.init(rawValue:)))
         for built in try ModelBuilder(options).build(imported.graph, source: source) {
             let metrics = built.info.manifest.metrics
             let nodes = Int(metrics["nodes"]?.numberValue ?? 0), parameters = Int(metrics["parameters"]?.numberValue ?? 0)

@@ -38,7 +38,7 @@ import Testing
 
     /// Checks `outputs` against the case's onnxruntime outputs: same dtype and shape, values
     /// within the tolerance (exact for integers and bools).
-    static func check(_ outputs: [String: Tensor], _ testCase: Case, _ label: String) throws {
+    static func check(_ outputs: [String: Tensor], _ testCase: Case, _ label: String, tolerance: Double? = nil) throws {
         for (index, name) in testCase.outputs.enumerated() {
             let expected = try NPY.read(contentsOf: "\(root)/\(testCase.dir)/output_\(index).npy")
             guard let actual = outputs[name] else {
@@ -50,7 +50,7 @@ import Testing
             guard actual.shape == expected.shape else { continue }
             if expected.dtype.isFloatingPoint {
                 let diff = zip(actual.asFloats, expected.asFloats).map { a, e in a == e ? 0 : Double(abs(a - e)) }.max() ?? 0
-                #expect(diff <= testCase.tolerance, "\(label) \(name): max abs error \(diff)")
+                #expect(diff <= tolerance ?? testCase.tolerance, "\(label) \(name): max abs error \(diff)")
             } else {
                 #expect(actual.storage == expected.storage, "\(label) \(name): values differ")
             }
@@ -77,8 +77,31 @@ import Testing
         #expect(built.map(\.profile.name) == ["cloud-x86_64", "edge-arm64"])
         for bundle in built {
             let model = try BundledModel(path: bundle.path)
-            #expect(model.executor.threads == (bundle.profile.name == "edge-arm64" ? 1 : ProcessInfo.processInfo.activeProcessorCount))
-            try Self.check(try model.executor.run(try Self.feeds(testCase)), testCase, bundle.profile.name)
+            let edge = bundle.profile.name == "edge-arm64"
+            #expect(model.executor.threads == (edge ? 1 : ProcessInfo.processInfo.activeProcessorCount))
+            // The edge profile quantizes to int8 by default: its outputs are close, not equal.
+            #expect(model.info.manifest.target.precision == (edge ? "int8" : "fp32"))
+            try Self.check(
+                try model.executor.run(try Self.feeds(testCase)), testCase, bundle.profile.name, tolerance: edge ? Self.int8Tolerance : nil)
         }
+    }
+
+    /// Largest output difference allowed for int8 bundles of the fixture models (outputs of
+    /// magnitude about 1; dynamic per-tensor activation and per-channel weight quantization).
+    static let int8Tolerance = 0.05
+
+    @Test(arguments: models)
+    func quantizeNoneKeepsTheEdgeBundleExact(_ testCase: Case) throws {
+        let dir = TemporaryDirectory()
+        let path = "\(Self.root)/\(testCase.dir)/model.onnx"
+        let graph = try ONNXImporter().importModel(at: path).graph
+        var options = ModelBuilder.Options(
+            name: "fixture", version: "1.0", targets: [TargetProfile.builtIn["edge-arm64"]!],
+            outputDirectory: dir.path, createdAt: "2026-11-26T10:00:00Z", creator: "bale-tests")
+        options.quantization = Quantization.none
+        let built = try ModelBuilder(options).build(graph, source: Manifest.Source(format: "onnx", sha256: String(repeating: "0", count: 64)))
+        let model = try BundledModel(path: built[0].path)
+        #expect(model.info.manifest.target.precision == "fp32")
+        try Self.check(try model.executor.run(try Self.feeds(testCase)), testCase, "edge, --quantize none")
     }
 }
