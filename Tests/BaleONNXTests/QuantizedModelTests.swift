@@ -31,12 +31,17 @@ import Testing
         try FixtureTests.check(try Executor(graph: try Optimizer.optimize(graph)).run(feeds), testCase, "optimised")
     }
 
-    /// quantize_dynamic's products stay MatMulInteger / ConvInteger on 8-bit weight initializers.
+    /// quantize_dynamic's products stay integer products on 8-bit weight initializers: ConvInteger,
+    /// MatMulInteger, or, for int8 weights, the fused DynamicQuantizedMatMul.
     @Test(arguments: dynamicModels)
     func dynamicModelsRunIntegerProducts(_ testCase: FixtureTests.Case) throws {
         let optimised = try Optimizer.optimize(try Self.graph(testCase))
-        let integerOps = optimised.nodes.filter { ["MatMulInteger", "ConvInteger"].contains($0.opType) }
+        let integerOps = optimised.nodes.filter {
+            ["MatMulInteger", "ConvInteger", "DynamicQuantizedMatMul"].contains($0.opType)
+        }
         #expect(integerOps.count == (testCase.dir.contains("cnn") ? 3 : 2))
+        let fused = optimised.nodes.filter { $0.opType == "DynamicQuantizedMatMul" }
+        #expect(fused.isEmpty == testCase.dir.contains("quint8"), "int8 weights fuse, uint8 weights do not")
         for node in integerOps {
             #expect([.i8, .u8].contains(optimised.initializers[node.inputs[1]]?.dtype), "\(node.name): weight")
         }

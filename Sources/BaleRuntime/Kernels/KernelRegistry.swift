@@ -3,14 +3,19 @@ public enum KernelRegistry {
     /// All kernels.
     public static let all: [String: KernelFunction] = {
         var table: [String: KernelFunction] = [:]
-        for group in [elementwiseKernels, mathKernels, linearKernels, neuralKernels, tensorKernels, quantizationKernels] {
+        for group in [
+            elementwiseKernels, mathKernels, linearKernels, neuralKernels, tensorKernels, quantizationKernels,
+            fusedQuantizationKernels,
+        ] {
             table.merge(group) { first, _ in first }
         }
         return table
     }()
 
     /// Load-time preparation per operator (weights packed once instead of on every run).
-    public static let preparers: [String: KernelPreparer] = ["Gemm": Linear.prepareGemm, "MatMul": Linear.prepareMatMul]
+    public static let preparers: [String: KernelPreparer] = [
+        "Gemm": Linear.prepareGemm, "MatMul": Linear.prepareMatMul, DynamicQuantizedMatMul.key: DynamicQuantizedMatMul.prepare,
+    ]
 
     /// The registry key of an operator.
     public static func key(domain: String, opType: String) -> String {

@@ -18,6 +18,20 @@ extension KernelRegistry {
 /// `x = (q - zero_point) · scale`, rounding half to even, on i8 and u8 (and i32 for dequantizing
 /// biases).
 enum Quantization {
+    // MARK: - DynamicQuantizeLinear parameters
+
+    /// DynamicQuantizeLinear's scale and zero point for `values`: the range `[min, max]` widened
+    /// to include 0, mapped onto `0...255` (scale 1 for an all-zero range); NaN is ignored.
+    static func dynamicParameters(_ values: [Float]) -> (scale: Float, zeroPoint: UInt8) {
+        var (low, high): (Float, Float) = (0, 0)
+        for v in values where !v.isNaN {
+            low = Swift.min(low, v)
+            high = Swift.max(high, v)
+        }
+        let scale = high == low ? 1 : (high - low) / 255
+        return (scale, UInt8.saturating(Swift.max(0, Swift.min(255, -low / scale))))
+    }
+
     // MARK: - QuantizeLinear
 
     /// QuantizeLinear: x (f32), y_scale, y_zero_point? → y of the zero point's type (u8 when it is
@@ -72,13 +86,7 @@ enum Quantization {
     static func dynamicQuantizeLinear(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
         let x = try context.floatInput(0)
         let values = x.asFloats
-        var (low, high): (Float, Float) = (0, 0)
-        for v in values where !v.isNaN {
-            low = Swift.min(low, v)
-            high = Swift.max(high, v)
-        }
-        let scale = high == low ? 1 : (high - low) / 255
-        let zeroPoint = UInt8.saturating(Swift.max(0, Swift.min(255, -low / scale)))
+        let (scale, zeroPoint) = dynamicParameters(values)
         let y = values.map { UInt8.saturating(($0 / scale).rounded(.toNearestOrEven) + Float(zeroPoint)) }
         return [
             Tensor(shape: x.shape, storage: .u8(y)), Tensor(shape: [], floats: [scale]),

@@ -3,8 +3,8 @@ public import BaleGraph
 /// Fuses a following activation into Gemm, MatMul and Conv nodes, and a following bias Add
 /// into MatMul (as its third input), so kernels apply them while the output is still in cache.
 public enum ActivationFusion {
-    /// Producers that take a fused activation.
-    static let producers: Set<String> = ["Gemm", "MatMul", "Conv"]
+    /// Producers that take a fused activation, by registry key.
+    static let producers: Set<String> = ["Gemm", "MatMul", "Conv", DynamicQuantizedMatMul.key]
 
     /// The graph with every fusable pair merged.
     public static func run(_ graph: Graph) -> Graph {
@@ -13,7 +13,8 @@ public enum ActivationFusion {
         while changed {
             changed = false
             let uses = GraphUses(graph)
-            for (index, node) in graph.nodes.enumerated() where node.domain.isEmpty && producers.contains(node.opType) {
+            for (index, node) in graph.nodes.enumerated()
+            where producers.contains(KernelRegistry.key(domain: node.domain, opType: node.opType)) {
                 guard let output = node.outputs.first, let consumerIndex = uses.soleConsumer(of: output) else { continue }
                 let consumer = graph.nodes[consumerIndex]
                 guard consumer.domain.isEmpty, consumer.inputs.first == output || consumer.opType == "Add",
