@@ -1,5 +1,6 @@
 public import ArgumentParser
 import BaleBundle
+import BaleGraph
 import BaleRuntime
 import Foundation
 
@@ -82,6 +83,11 @@ public struct Inspect: ParsableCommand {
         let ratio = Double(info.compressedSize) / Double(max(1, info.uncompressedSize)) * 100
         rows.append(("size", "\(formatBytes(info.compressedSize)) compressed, \(formatBytes(info.uncompressedSize)) uncompressed (\(String(format: "%.1f", ratio)) %)"))
         rows += metricRows(m.metrics)
+        // Tensor files' encodings are in their media types (docs/bundle-format.md §9).
+        let encodings = m.files.compactMap { TensorEncoding(mediaType: $0.mediaType)?.description }
+        if !encodings.isEmpty {
+            rows.append(("encodings", tally(Dictionary(encodings.map { ($0, 1) }, uniquingKeysWith: +))))
+        }
         rows.append(("files", "\(m.files.count)"))
 
         let width = rows.map(\.0.count).max() ?? 0
@@ -110,7 +116,7 @@ public struct Inspect: ParsableCommand {
                 if case .number(let n) = value { return (key, Int(n)) }
                 return nil
             }
-            rows.append(("ops", counts.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { "\($0.0) ×\($0.1)" }.joined(separator: ", ")))
+            rows.append(("ops", tally(Dictionary(uniqueKeysWithValues: counts))))
         }
         if case .number(let parameters)? = rest.removeValue(forKey: "parameters") {
             var text = "\(Int(parameters))"
@@ -175,6 +181,11 @@ public struct Inspect: ParsableCommand {
             parts.append("max abs error \(significant(maxError)), mean \(significant(meanError))")
         }
         return parts.joined(separator: ", ")
+    }
+
+    /// `name ×count, …`, most frequent first, then by name.
+    private func tally(_ counts: [String: Int]) -> String {
+        counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
     }
 
     private func describe(_ tensor: Manifest.TensorSpec) -> String {

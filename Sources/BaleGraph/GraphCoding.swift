@@ -4,9 +4,10 @@ import Foundation
 //
 //   graph.json           {"format":"bale-graph","version":1,"name":..,"opsets":{..},
 //                         "inputs":[ValueInfo],"outputs":[ValueInfo],"nodes":[..],
-//                         "initializers":[{"name","dtype","shape","file","encoding":"raw"}],
+//                         "initializers":[{"name","dtype","shape","file","encoding"}],
 //                         "valueTypes":{name: TensorType}}
-//   tensors/NNNNNN.bin   one file per initializer, raw little-endian elements in C order
+//   tensors/NNNNNN.bin   one file per initializer, its elements in the initializer's encoding
+//                        (TensorEncoding: raw, shuffle, sparse, f16, f16-shuffle, f16-sparse)
 
 /// Encodes graphs to `graph.json` plus tensor files, and decodes them back.
 public enum GraphCoding {
@@ -16,6 +17,8 @@ public enum GraphCoding {
     public static let version = 1
     /// Path of the graph file in a bundle.
     public static let graphPath = "graph.json"
+    /// Media type of the graph file in the manifest.
+    public static let graphMediaType = "application/vnd.bale.graph+json"
 
     /// One tensor file to store.
     public struct TensorFile: Sendable {
@@ -25,21 +28,28 @@ public enum GraphCoding {
         public var name: String
         /// The tensor.
         public var tensor: Tensor
+        /// How the file stores it.
+        public var encoding: TensorEncoding
     }
 
-    /// Encodes `graph`: the `graph.json` bytes and the tensor files it references (in the same
-    /// order as the graph's initializers sorted by name).
-    public static func encode(_ graph: Graph) -> (json: [UInt8], tensors: [TensorFile]) {
-        let names = graph.initializers.keys.sorted()
-        let files = names.enumerated().map { index, name in
-            TensorFile(path: tensorPath(index), name: name, tensor: graph.initializers[name]!)
+    /// The tensor files of `graph`'s initializers, sorted by name, raw unless `encodings` names
+    /// another encoding for an initializer.
+    public static func tensorFiles(of graph: Graph, encodings: [String: TensorEncoding] = [:]) -> [TensorFile] {
+        graph.initializers.keys.sorted().enumerated().map { index, name in
+            TensorFile(path: tensorPath(index), name: name, tensor: graph.initializers[name]!, encoding: encodings[name] ?? .raw)
         }
+    }
+
+    /// Encodes `graph`: the `graph.json` bytes and the tensor files it references (see
+    /// ``tensorFiles(of:encodings:)``).
+    public static func encode(_ graph: Graph, encodings: [String: TensorEncoding] = [:]) -> (json: [UInt8], tensors: [TensorFile]) {
+        let files = tensorFiles(of: graph, encodings: encodings)
         let document = GraphDocument(
             format: format, version: version, name: graph.name, opsets: graph.opsets,
             inputs: graph.inputs, outputs: graph.outputs,
             nodes: graph.nodes.map(NodeDocument.init),
             initializers: files.map {
-                InitializerDocument(name: $0.name, dtype: $0.tensor.dtype, shape: $0.tensor.shape, file: $0.path, encoding: "raw")
+                InitializerDocument(name: $0.name, dtype: $0.tensor.dtype, shape: $0.tensor.shape, file: $0.path, encoding: $0.encoding.description)
             },
             valueTypes: graph.valueTypes)
         let encoder = JSONEncoder()
@@ -58,8 +68,8 @@ public enum GraphCoding {
     public struct Layout: Sendable {
         /// The graph without initializer data.
         public var graph: Graph
-        /// Declared initializers: name, type, shape and file path.
-        public var initializers: [(name: String, dtype: DType, shape: [Int], file: String)]
+        /// Declared initializers: name, type, shape, file path and the file's encoding.
+        public var initializers: [(name: String, dtype: DType, shape: [Int], file: String, encoding: TensorEncoding)]
     }
 
     /// Decodes `graph.json`, checking its structure; initializer data is loaded separately with
@@ -79,23 +89,31 @@ public enum GraphCoding {
         }
         var nodes: [Node] = []
         for node in document.nodes { nodes.append(try node.node()) }
+        var initializers: [(name: String, dtype: DType, shape: [Int], file: String, encoding: TensorEncoding)] = []
         for initializer in document.initializers {
-            guard initializer.encoding == "raw" else {
+            guard let encoding = TensorEncoding(initializer.encoding) else {
                 throw GraphError("\(graphPath): initializer '\(initializer.name)' has unknown encoding '\(initializer.encoding)'")
+            }
+            if let problem = encoding.problem(for: initializer.dtype) {
+                throw GraphError("\(graphPath): initializer '\(initializer.name)' has encoding '\(encoding)', which \(problem), not \(initializer.dtype)")
             }
             guard Shapes.count(initializer.shape) != nil else {
                 throw GraphError("\(graphPath): initializer '\(initializer.name)' has an invalid shape \(initializer.shape)")
             }
+            initializers.append((initializer.name, initializer.dtype, initializer.shape, initializer.file, encoding))
         }
         let graph = Graph(
             name: document.name, inputs: document.inputs, outputs: document.outputs, nodes: nodes,
             valueTypes: document.valueTypes, opsets: document.opsets)
-        return Layout(graph: graph, initializers: document.initializers.map { ($0.name, $0.dtype, $0.shape, $0.file) })
+        return Layout(graph: graph, initializers: initializers)
     }
 
-    /// Builds a tensor from raw little-endian bytes, checking the size against the shape.
-    public static func tensor(from bytes: [UInt8], dtype: DType, shape: [Int], name: String) throws(GraphError) -> Tensor {
-        var decoder = try TensorDecoder(name: name, dtype: dtype, shape: shape)
+    /// Builds a tensor from a whole tensor file in `encoding`, checking its size against the shape.
+    public static func tensor(
+        from bytes: [UInt8], dtype: DType, shape: [Int], name: String, encoding: TensorEncoding = .raw
+    ) throws(GraphError) -> Tensor {
+        var decoder = try TensorDecoder(name: name, dtype: dtype, shape: shape, encoding: encoding)
+        try decoder.expect(fileSize: UInt64(bytes.count))
         let appended = bytes.withUnsafeBytes { raw in Result { () throws(GraphError) in try decoder.append(raw) } }
         try appended.get()
         return try decoder.finish()

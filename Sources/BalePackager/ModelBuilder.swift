@@ -4,7 +4,8 @@ import BaleRuntime
 import Logging
 
 /// Turns a model graph into one bundle per target profile: optimise, check every operator has
-/// a kernel, encode `graph.json` and tensor files, write the bundle atomically.
+/// a kernel, encode `graph.json` and tensor files (each in its smallest encoding at the
+/// profile's zstd level), write the bundle atomically.
 ///
 /// Example:
 /// ```swift
@@ -108,30 +109,41 @@ public struct ModelBuilder: Sendable {
                 variants[quantization] = try variant(quantization, of: pruned, reference: reference, metrics: common)
             }
         }
+        // Tensor encodings depend on the zstd settings too: profiles sharing both share a payload.
+        var payloads: [PayloadKey: [PayloadFile]] = [:]
         var built: [Built] = []
         for profile in options.targets {
-            let variant = variants[options.quantization ?? Quantization.default(for: profile)]!
+            let quantization = options.quantization ?? Quantization.default(for: profile)
+            let variant = variants[quantization]!
+            let settings = ZstdSettings(level: profile.compression.level, workers: options.threads, longWindowLog: profile.compression.longWindowLog)
+            let key = PayloadKey(quantization: quantization, compression: settings)
+            let payload = try payloads[key] ?? Self.payload(of: variant.graph, half: quantization == .fp16, compression: settings)
+            payloads[key] = payload
             var manifest = manifest(for: variant.graph, original: graph, profile: profile, source: source, precision: variant.precision)
             manifest.metrics.merge(variant.metrics) { _, new in new }
             let path = "\(options.outputDirectory)/\(fileName(for: profile))"
-            let settings = ZstdSettings(level: profile.compression.level, workers: options.threads, longWindowLog: profile.compression.longWindowLog)
-            let info = try BundleWriter(compression: settings).write(manifest: manifest, payload: variant.payload, to: path, signingKey: options.signingKey)
+            let info = try BundleWriter(compression: settings).write(manifest: manifest, payload: payload, to: path, signingKey: options.signingKey)
             built.append(Built(profile: profile, path: path, info: info))
             Self.logger.info("wrote bundle", metadata: ["path": "\(path)", "profile": "\(profile.name)", "bytes": "\(info.compressedSize)"])
         }
         return built
     }
 
-    /// The graph one precision gets, its payload and what the manifest records about it.
+    /// The graph one precision gets and what the manifest records about it.
     private struct Variant {
         var graph: Graph
         var precision: String
-        var payload: [PayloadFile]
         var metrics: [String: JSONValue]
     }
 
-    /// Transforms the (pruned) optimised graph for `quantization`, validates it against
-    /// `reference` when samples were given, and encodes it.
+    /// What a payload depends on.
+    private struct PayloadKey: Hashable {
+        var quantization: Quantization
+        var compression: ZstdSettings
+    }
+
+    /// Transforms the (pruned) optimised graph for `quantization` and validates it against
+    /// `reference` when samples were given.
     /// - Throws: a ``PackagerError`` when the accuracy drop exceeds ``Options/maxAccuracyDrop``.
     private func variant(
         _ quantization: Quantization, of pruned: Graph, reference: Graph, metrics: [String: JSONValue]
@@ -139,8 +151,8 @@ public struct ModelBuilder: Sendable {
         var graph = pruned
         var metrics = metrics
         switch quantization {
-        case .none:
-            break
+        case .none, .fp16:
+            break  // fp16 changes how tensors are stored, not the graph (see `payload`)
         case .int8:
             let report = Int8Quantizer.quantize(&graph)
             graph = try Optimizer.optimize(graph)
@@ -166,14 +178,63 @@ public struct ModelBuilder: Sendable {
                 }
             }
         }
-        let (json, tensors) = GraphCoding.encode(graph)
-        var payload = [PayloadFile(path: GraphCoding.graphPath, bytes: json, mediaType: "application/vnd.bale.graph+json")]
+        return Variant(graph: graph, precision: quantization.precision, metrics: metrics)
+    }
+
+    /// `graph.json` and the tensor files of `graph`, each tensor in its smallest encoding after
+    /// zstd with `compression` (see ``chooseEncoding(_:half:compression:)``), f32 tensors in half
+    /// precision when `half` is set and their values fit.
+    private static func payload(of graph: Graph, half: Bool, compression: ZstdSettings) throws(BundleError) -> [PayloadFile] {
+        var chosen: [String: (encoding: TensorEncoding, size: Int)] = [:]
+        for (name, tensor) in graph.initializers {
+            let storeHalf = half && TensorEncoding.fitsHalf(tensor)
+            if half && tensor.dtype == .f32 && !storeHalf {
+                logger.warning("tensor kept in fp32: it has values beyond half precision's range", metadata: ["tensor": "\(name)"])
+            }
+            chosen[name] = try chooseEncoding(tensor, half: storeHalf, compression: compression)
+        }
+        let (json, tensors) = GraphCoding.encode(graph, encodings: chosen.mapValues(\.encoding))
+        var payload = [PayloadFile(path: GraphCoding.graphPath, bytes: json, mediaType: GraphCoding.graphMediaType)]
         for file in tensors {
             payload.append(PayloadFile(
-                path: file.path, source: .producer(TensorProducer(tensor: file.tensor)),
-                size: UInt64(file.tensor.count * file.tensor.dtype.byteSize), mediaType: "application/vnd.bale.tensor"))
+                path: file.path, source: .producer(TensorProducer(tensor: file.tensor, encoding: file.encoding)),
+                size: UInt64(chosen[file.name]!.size), mediaType: file.encoding.mediaType))
         }
-        return Variant(graph: graph, precision: quantization.precision, payload: payload, metrics: metrics)
+        return payload
+    }
+
+    /// Share of zero elements from which the sparse layout is measured. Its mask costs up to one
+    /// bit per element, paid back by leaving the zeros out: on magnitude-pruned He-normal f32
+    /// weights sparse beat shuffle from about 2 % zeros (by 2-3.5 % at 5 %, 18-25 % at 50 %;
+    /// docs/benchmarks.md), so below 2 % it would not win and is not worth a compression.
+    private static let sparseThreshold = 0.02
+
+    /// The smallest encoding of `tensor` after zstd with `compression` among raw, shuffle
+    /// (elements of 2 bytes or more) and sparse (from ``sparseThreshold`` zeros), in half
+    /// precision when `half` is set, with its file size. Each candidate is compressed alone, so
+    /// one tensor's encoded bytes are held at a time; ties keep the simpler layout (raw, then
+    /// shuffle).
+    private static func chooseEncoding(
+        _ tensor: Tensor, half: Bool, compression: ZstdSettings
+    ) throws(BundleError) -> (encoding: TensorEncoding, size: Int) {
+        var candidates = [TensorEncoding(half: half, layout: .raw)]
+        if TensorEncoding(half: half, layout: .shuffle).problem(for: tensor.dtype) == nil {
+            candidates.append(TensorEncoding(half: half, layout: .shuffle))
+        }
+        let sparse = TensorEncoding(half: half, layout: .sparse)
+        if tensor.count > 0, Double(sparse.zeroCount(tensor)) >= sparseThreshold * Double(tensor.count) {
+            candidates.append(sparse)
+        }
+        var best: (encoding: TensorEncoding, size: Int, compressed: Int)?
+        for encoding in candidates {
+            let bytes = encoding.encode(tensor)
+            // A single candidate needs no measuring.
+            let compressed = candidates.count == 1 ? 0 : try compression.compressedSize(of: bytes)
+            if best == nil || compressed < best!.compressed {
+                best = (encoding, bytes.count, compressed)
+            }
+        }
+        return (best!.encoding, best!.size)
     }
 
     private func manifest(
@@ -224,11 +285,12 @@ public struct ModelBuilder: Sendable {
     }
 }
 
-/// Serialises one tensor into its bundle file while the bundle is written.
+/// Serialises one tensor into its bundle file, in its encoding, while the bundle is written.
 struct TensorProducer: PayloadProducer {
     let tensor: Tensor
+    let encoding: TensorEncoding
 
     func produce(into sink: (UnsafeRawBufferPointer) throws(BundleError) -> Void) throws(BundleError) {
-        try tensor.storage.littleEndianBytes.withBytes(sink)
+        try encoding.encode(tensor).withBytes(sink)
     }
 }

@@ -16,7 +16,8 @@ struct Build: ParsableCommand {
             removal), quantizes it as the profile asks (--quantize overrides), optionally prunes \
             it (--prune) and measures what that costs on samples \
             (--validate, --max-accuracy-drop), checks that every operator has a kernel, and \
-            writes OUTDIR/<name>-<version>-<profile>.bale for each --target.
+            writes OUTDIR/<name>-<version>-<profile>.bale for each --target, each weight tensor \
+            in whichever of raw, byte-shuffled or sparse is smallest at the profile's zstd level.
 
             Example:
               bale build resnet18.onnx --target cloud-x86_64 --target edge-arm64 -o dist/
@@ -49,7 +50,7 @@ struct Build: ParsableCommand {
     var threads: Int?
 
     @Option(help: ArgumentHelp(
-        "Weight precision for every bundle: none (fp32) or int8 (symmetric per-channel weights, activations quantized at run time); default: each profile's (edge-arm64: int8, cloud-x86_64: none).",
+        "Weight precision for every bundle: none (fp32), int8 (symmetric per-channel weights, activations quantized at run time) or fp16 (weights stored as half, computed in fp32); default: each profile's (edge-arm64: int8, cloud-x86_64: none).",
         valueName: "mode"))
     var quantize: String?
 

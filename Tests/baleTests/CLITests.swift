@@ -134,6 +134,20 @@ import Testing
         #expect((manifest["files"] as? [Any])?.count == 2)
     }
 
+    /// Tensor files' encodings come from their media types in the manifest (docs/bundle-format.md §9.2).
+    @Test func inspectCountsTensorEncodings() throws {
+        let dir = TemporaryDirectory()
+        let bundle = dir.file("t.bale")
+        let types = ["application/vnd.bale.tensor", "application/vnd.bale.tensor; encoding=shuffle", "application/vnd.bale.tensor; encoding=shuffle", "application/vnd.bale.tensor; encoding=f16-sparse"]
+        let payload = types.enumerated().map { PayloadFile(path: "tensors/00000\($0.offset).bin", bytes: [1, 2], mediaType: $0.element) }
+        let manifest = Manifest(name: "t", version: "1", createdAt: "2026-11-26T10:00:00Z", creator: "bale-tests", target: .any)
+        _ = try BundleWriter().write(manifest: manifest, payload: payload, to: bundle)
+        let result = try Self.bale("inspect", bundle)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("encodings  shuffle ×2, f16-sparse ×1, raw ×1\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("application/vnd.bale.tensor; encoding=f16-sparse  tensors/000003.bin"), "\(result.stdout)")
+    }
+
     @Test(arguments: [
         (["pack", "DIR", "-o", "OUT", "--name", "bad name", "--version", "1"], "--name"),
         (["pack", "DIR", "-o", "OUT", "--name", "m", "--version", "1", "--level", "99"], "--level"),

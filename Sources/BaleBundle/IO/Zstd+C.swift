@@ -21,6 +21,18 @@ public struct ZstdSettings: Sendable, Hashable {
 
     /// The range of levels libzstd accepts.
     public static var levelRange: ClosedRange<Int> { Int(ZSTD_minCLevel())...Int(ZSTD_maxCLevel()) }
+
+    /// The size `bytes` compress to with these settings, as one frame made by the same encoder
+    /// (level, window, jobs) as a bundle's payload; the output is counted, not kept. Lets a
+    /// writer compare candidate encodings of a file by what they would cost in a bundle.
+    /// - Throws: a ``BundleError`` when zstd fails (out of memory, an invalid level).
+    public func compressedSize(of bytes: [UInt8]) throws(BundleError) -> Int {
+        let encoder = try ZstdEncoder(self)
+        var size = 0
+        try bytes.withBytes { chunk throws(BundleError) in try encoder.compress(chunk) { size += $0.count } }
+        try encoder.finish { size += $0.count }
+        return size
+    }
 }
 
 /// A streaming zstd compressor (one `ZSTD_CCtx`), writing frames with content checksums.

@@ -17,7 +17,7 @@ public struct BundledModel: Sendable {
     public let info: BundleInfo
     /// The decoded graph, with the weights the executor keeps as they are (see ``Executor/graph``).
     public let graph: Graph
-    /// Bytes of all the bundle's weights as stored.
+    /// Bytes of all the bundle's weights as loaded (half-stored f32 tensors count 4 bytes an element).
     public let weightBytes: Int
     /// The executor for the graph.
     public let executor: Executor
@@ -96,7 +96,8 @@ public struct BundledModel: Sendable {
 }
 
 /// Collects `graph.json` (and, with `keepTensors`, the tensor files it names) while a bundle
-/// streams past; everything else is only verified.
+/// streams past, checking that each tensor file's media type gives its `graph.json` encoding;
+/// everything else is only verified.
 struct GraphSink: BundlePayloadSink {
     /// Whether tensor files are decoded and kept (false: the graph alone, weights unread).
     let keepTensors: Bool
@@ -104,7 +105,7 @@ struct GraphSink: BundlePayloadSink {
     var tensors: [String: Tensor] = [:]
     /// A decoding failure, kept so the load error names it rather than the reader's wrapper.
     var failure: GraphError?
-    private var byFile: [String: (name: String, dtype: DType, shape: [Int])] = [:]
+    private var byFile: [String: (name: String, dtype: DType, shape: [Int], encoding: TensorEncoding)] = [:]
     /// The file streaming past: `graph.json`'s bytes, or a tensor decoded as it arrives.
     private var current: Current?
 
@@ -127,11 +128,15 @@ struct GraphSink: BundlePayloadSink {
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(Int(min(file.size, 1 << 30)))
                 current = .graph(bytes)
-            } else if keepTensors, let entry = byFile[file.path] {
-                let decoder = try TensorDecoder(name: entry.name, dtype: entry.dtype, shape: entry.shape)
-                guard UInt64(decoder.byteCount) == file.size else {
-                    throw GraphError("tensor '\(entry.name)' has \(file.size) bytes, but \(entry.dtype)\(entry.shape) needs \(decoder.byteCount)")
+            } else if let entry = byFile[file.path] {
+                // The manifest records each tensor file's encoding in its media type, so that
+                // `bale inspect` shows it; graph.json is what decodes it, and the two must agree.
+                guard file.mediaType == entry.encoding.mediaType else {
+                    throw GraphError("tensor '\(entry.name)': \(GraphCoding.graphPath) says encoding '\(entry.encoding)' (media type '\(entry.encoding.mediaType)'), but the manifest says '\(file.mediaType)'")
                 }
+                guard keepTensors else { return }
+                var decoder = try TensorDecoder(name: entry.name, dtype: entry.dtype, shape: entry.shape, encoding: entry.encoding)
+                try decoder.expect(fileSize: file.size)
                 current = .tensor(decoder, path: file.path)
             }
         } catch {
@@ -158,14 +163,14 @@ struct GraphSink: BundlePayloadSink {
         guard let finished = current else { return }
         current = nil
         do throws(GraphError) {
-            switch finished {
+            switch consume finished {  // the decoder's storage is then referenced once, so finishing edits it in place
             case .graph(let bytes):
                 let layout = try GraphCoding.decodeLayout(bytes)
                 for entry in layout.initializers {
                     guard BundlePath.precedes(GraphCoding.graphPath, entry.file) else {
                         throw GraphError("\(GraphCoding.graphPath): tensor file '\(entry.file)' must sort after \(GraphCoding.graphPath)")
                     }
-                    byFile[entry.file] = (entry.name, entry.dtype, entry.shape)
+                    byFile[entry.file] = (entry.name, entry.dtype, entry.shape, entry.encoding)
                 }
                 self.layout = layout
             case .tensor(let decoder, _):
