@@ -2,7 +2,6 @@ public import ArgumentParser
 import BaleBundle
 import BaleGraph
 import BaleRuntime
-import Foundation
 
 /// `bale bench`: latency, throughput and peak memory of a built bundle.
 public struct Bench: ParsableCommand {

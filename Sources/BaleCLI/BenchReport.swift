@@ -1,6 +1,5 @@
 import BaleBundle
 import BaleRuntime
-import Foundation
 
 /// What `bale bench` prints: the figures of one benchmark, as text or as one JSON object.
 struct BenchReport {
@@ -15,12 +14,12 @@ struct BenchReport {
 
     /// A few readable lines.
     var text: String {
-        let ms = { (value: Double) in String(format: "%.3f", value) }
+        let ms = { (value: Double) in String(printf: "%.3f", value) }
         return """
             model \(manifest.name) \(manifest.version) (\(manifest.target.profile)), batch \(batch), \(threads) thread\(threads == 1 ? "" : "s")
             timed inferences: \(result.iterations)
             latency (ms, nearest rank): median \(ms(result.medianMilliseconds)), p90 \(ms(result.percentile(90))), p99 \(ms(result.percentile(99)))
-            throughput: \(String(format: "%.1f", result.inferencesPerSecond)) inferences/s × batch \(batch) = \(String(format: "%.1f", samplesPerSecond)) samples/s
+            throughput: \(String(printf: "%.1f", result.inferencesPerSecond)) inferences/s × batch \(batch) = \(String(printf: "%.1f", samplesPerSecond)) samples/s
             peak RSS: \(formatBytes(peakRSS)) (\(peakRSS) bytes)
             """
     }

@@ -1,5 +1,9 @@
 public import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 
 /// The version every Bale executable reports.
@@ -21,13 +25,13 @@ extension ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
-            Foundation.exit(0)
+            exitProcess(0)
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
             let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
             printError("error: \(text)")
-            Foundation.exit(code.rawValue)
+            exitProcess(code.rawValue)
         }
     }
 }

@@ -2,7 +2,11 @@ public import ArgumentParser
 import BaleBundle
 import BaleGraph
 import BaleRuntime
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `bale inspect`: show what a bundle holds, reading only its header.
 public struct Inspect: ParsableCommand {
@@ -81,7 +85,7 @@ public struct Inspect: ParsableCommand {
         rows.append(("plugins", m.plugins.isEmpty ? "none" : m.plugins.map { "\($0.stage):\($0.name)" }.joined(separator: ", ")))
         rows.append(("signature", info.signature.map { "ed25519, key \($0.keyID) (check with: bale verify --key PUB)" } ?? "none"))
         let ratio = Double(info.compressedSize) / Double(max(1, info.uncompressedSize)) * 100
-        rows.append(("size", "\(formatBytes(info.compressedSize)) compressed, \(formatBytes(info.uncompressedSize)) uncompressed (\(String(format: "%.1f", ratio)) %)"))
+        rows.append(("size", "\(formatBytes(info.compressedSize)) compressed, \(formatBytes(info.uncompressedSize)) uncompressed (\(String(printf: "%.1f", ratio)) %)"))
         rows += metricRows(m.metrics)
         // Tensor files' encodings are in their media types (docs/bundle-format.md §9).
         let encodings = m.files.compactMap { TensorEncoding(mediaType: $0.mediaType)?.description }
@@ -91,13 +95,13 @@ public struct Inspect: ParsableCommand {
         rows.append(("files", "\(m.files.count)"))
 
         let width = rows.map(\.0.count).max() ?? 0
-        var text = rows.map { "\($0.0.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.1)" }.joined(separator: "\n") + "\n"
+        var text = rows.map { "\($0.0.rightPadded(to: width))  \($0.1)" }.joined(separator: "\n") + "\n"
         let sizes = m.files.map { formatBytes($0.size) }
         let sizeWidth = sizes.map(\.count).max() ?? 0
         let typeWidth = m.files.map(\.mediaType.count).max() ?? 0
         for (file, size) in zip(m.files, sizes) {
             let paddedSize = String(repeating: " ", count: sizeWidth - size.count) + size
-            text += "  \(paddedSize)  \(file.mediaType.padding(toLength: typeWidth, withPad: " ", startingAt: 0))  \(file.path)\n"
+            text += "  \(paddedSize)  \(file.mediaType.rightPadded(to: typeWidth))  \(file.path)\n"
         }
         return text
     }
@@ -196,5 +200,12 @@ public struct Inspect: ParsableCommand {
             }
         }
         return "\(tensor.name) \(tensor.dtype) [\(dims.joined(separator: ", "))]"
+    }
+}
+
+extension String {
+    /// The string padded on the right with spaces to `width` characters.
+    fileprivate func rightPadded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

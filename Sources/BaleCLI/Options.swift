@@ -2,7 +2,11 @@ public import ArgumentParser
 public import BaleBundle
 import BaleGraph
 import BaleRuntime
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Options shared by every command that reads a bundle.
 public struct ReadOptions: ParsableArguments {
@@ -62,7 +66,7 @@ public struct ByteCount: ExpressibleByArgument, CustomStringConvertible, Sendabl
         bytes = product
     }
 
-    public var description: String { formatBytes(bytes).replacingOccurrences(of: " ", with: "") }
+    public var description: String { formatBytes(bytes).replacing(" ", with: "") }
 }
 
 /// Reads a small text file (keys), with a one-line error naming it.

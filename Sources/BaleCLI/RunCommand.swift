@@ -2,7 +2,11 @@ public import ArgumentParser
 import BaleBundle
 import BaleGraph
 import BaleRuntime
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `bale run`: one inference from a bundle.
 public struct Run: ParsableCommand {
@@ -70,7 +74,7 @@ public struct Run: ParsableCommand {
             print(String(decoding: object.canonicalBytes, as: UTF8.self))
         } else if outputDirectory == nil {
             for (name, tensor) in ordered {
-                let preview = tensor.asFloats.prefix(8).map { String(format: "%.6g", $0) }.joined(separator: ", ")
+                let preview = tensor.asFloats.prefix(8).map { String(printf: "%.6g", Double($0)) }.joined(separator: ", ")
                 print("\(name) \(tensor.dtype)\(tensor.shape): [\(preview)\(tensor.count > 8 ? ", …" : "")]")
             }
         }

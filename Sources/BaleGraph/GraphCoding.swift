@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 // `graph.json` and tensor files: how a Graph is stored in a bundle (docs/bundle-format.md §9).
 //

@@ -1,5 +1,3 @@
-import Foundation
-
 // The Codable shapes of `graph.json` (see GraphCoding).
 
 struct GraphDocument: Codable {

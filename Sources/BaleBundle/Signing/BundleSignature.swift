@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The contents of `manifest.sig`: an Ed25519 signature over the canonical manifest bytes.
 ///

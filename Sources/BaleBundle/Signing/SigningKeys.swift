@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// An Ed25519 private key for signing bundles, stored as PKCS#8 PEM (the form `openssl genpkey
 /// -algorithm ed25519` writes, so keys move freely between Bale and OpenSSL).
@@ -89,7 +93,7 @@ enum PEM {
 
     static func decode(_ text: String, label: String, source: String) throws(BundleError) -> [UInt8] {
         let begin = "-----BEGIN \(label)-----", end = "-----END \(label)-----"
-        guard let start = text.range(of: begin), let stop = text.range(of: end, range: start.upperBound..<text.endIndex) else {
+        guard let start = text.firstRange(of: begin), let stop = text[start.upperBound...].firstRange(of: end) else {
             throw BundleError(.keyInvalid, "'\(source)' is not a PEM file with a '\(begin)' block", path: source)
         }
         let body = text[start.upperBound..<stop.lowerBound].filter { !$0.isWhitespace }

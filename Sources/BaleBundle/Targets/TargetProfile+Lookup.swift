@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension TargetProfile {
     /// Finds a profile by built-in name (e.g. `edge-arm64`) or reads it from a JSON file path.

@@ -1,8 +1,14 @@
 public import BaleGraph
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Musl)
+    import Musl
 #elseif canImport(Darwin)
     import Darwin
 #endif
@@ -38,9 +44,7 @@ extension NPY {
             .appendingPathComponent(".\(destination.lastPathComponent).\(UUID().uuidString).tmp")
         do {
             try Data(write(tensor)).write(to: temporary, options: .withoutOverwriting)
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.synchronize()
+            try synchronize(temporary.path)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw NPYError(.io, "cannot write: \(reason(error))", name: path)
@@ -53,15 +57,20 @@ extension NPY {
         }
     }
 
+    /// Flushes the file at `path` to disk.
+    private static func synchronize(_ path: String) throws(POSIXError) {
+        let descriptor = open(path, O_WRONLY)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
     /// The operating system's reason under a Foundation error (e.g. "No such file or directory"),
     /// which says more than Foundation's own wording; else the error's description.
     private static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey].flatMap({ $0 as? any Error }).map({ $0 as NSError }),
-            underlying.domain == NSPOSIXErrorDomain, let code = Int32(exactly: underlying.code)
-        {
-            return String(cString: strerror(code))
+        guard let posix = error as? POSIXError ?? (error as? CocoaError)?.underlying as? POSIXError else {
+            return "\(error)"
         }
-        return nsError.localizedDescription
+        return String(cString: strerror(posix.code.rawValue))
     }
 }

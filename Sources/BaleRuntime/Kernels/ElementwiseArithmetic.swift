@@ -1,5 +1,11 @@
 import BaleGraph
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A binary arithmetic operator of the elementwise kernels, applied with broadcasting.
 ///
@@ -94,11 +100,11 @@ extension Elementwise {
         let plan = try BroadcastPlan([x.shape, y.shape], context)
         switch x.storage {
         case .f32(let base):
-            let powers = plan.map(base, y.asFloats, threads: context.threads) { Foundation.pow($0, $1) }
+            let powers = plan.map(base, y.asFloats, threads: context.threads) { powf($0, $1) }
             return [Tensor(shape: plan.shape, floats: powers)]
         case .i32, .i64:
             let exponents = y.int64s.map { $0.map(Double.init) } ?? y.asFloats.map(Double.init)
-            let values = plan.map(x.int64s!.map(Double.init), exponents) { Foundation.pow($0, $1) }
+            let values = plan.map(x.int64s!.map(Double.init), exponents) { libmPow($0, $1) }
             let integers = values.map { $0.isFinite ? Int64(clamping: Int64(exactly: $0.rounded(.towardZero)) ?? 0) : 0 }
             let storage: TensorStorage = x.dtype == .i32 ? .i32(integers.map { Int32(truncatingIfNeeded: $0) }) : .i64(integers)
             return [Tensor(shape: plan.shape, storage: storage)]
@@ -144,3 +150,6 @@ extension TensorStorage {
         return []
     }
 }
+
+/// The C library's `pow`, which ``Elementwise/pow(_:)`` hides inside the type.
+private func libmPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

@@ -1,5 +1,11 @@
 import BaleGraph
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A unary f32 function of the elementwise kernels. ``apply(_:to:)`` switches once per buffer,
 /// so each case is a plain loop (vectorised where the function is arithmetic).
@@ -16,14 +22,14 @@ enum UnaryFunction: Sendable {
     func apply(_ x: UnsafeBufferPointer<Float>, to y: UnsafeMutablePointer<Float>) {
         switch self {
         case .sqrt: Self.each(x, y) { $0.squareRoot() }
-        case .exp: Self.each(x, y) { Foundation.exp($0) }
+        case .exp: Self.each(x, y) { expf($0) }
         case .erf: Self.each(x, y, FastMath.erf)
         case .gelu:
             let invSqrt2 = Float(0.5).squareRoot()
             Self.each(x, y) { x in 0.5 * x * (1 + FastMath.erf(x * invSqrt2)) }
         case .geluTanh:
             let sqrt2OverPi = (2 / Float.pi).squareRoot()
-            Self.each(x, y) { x in 0.5 * x * (1 + Foundation.tanh(sqrt2OverPi * (x + 0.044715 * x * x * x))) }
+            Self.each(x, y) { x in 0.5 * x * (1 + tanhf(sqrt2OverPi * (x + 0.044715 * x * x * x))) }
         case .activation(let activation):
             guard let source = x.baseAddress else { return }
             y.initialize(from: source, count: x.count)

@@ -1,5 +1,11 @@
 public import BaleGraph
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An activation fused into a Gemm, MatMul or Conv node by the optimiser.
 ///
@@ -46,7 +52,7 @@ public enum FusedActivation: Sendable, Hashable {
         case .relu: x > 0 ? x : 0
         case .leakyRelu(let alpha): x >= 0 ? x : alpha * x
         case .sigmoid: 1 / (1 + exp(-x))
-        case .tanh: Foundation.tanh(x)
+        case .tanh: tanhf(x)
         case .clip(let lo, let hi): Swift.min(Swift.max(x, lo), hi)
         }
     }

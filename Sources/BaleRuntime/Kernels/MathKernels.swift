@@ -1,5 +1,11 @@
 import BaleGraph
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension KernelRegistry {
     /// Math kernels, by operator key.
@@ -84,10 +90,10 @@ enum MathOps {
     /// uninitialised but must not overlap `line`).
     private static func softmax(_ line: UnsafeBufferPointer<Float>, into result: UnsafeMutablePointer<Float>, log takeLog: Bool) {
         let peak = RowMath.maximum(line)
-        for j in line.indices { (result + j).initialize(to: Foundation.exp(line[j] - peak)) }
+        for j in line.indices { (result + j).initialize(to: expf(line[j] - peak)) }
         let sum = RowMath.sum(UnsafeBufferPointer(start: result, count: line.count))
         if takeLog {
-            let logSum = Foundation.log(sum)
+            let logSum = logf(sum)
             for j in line.indices { result[j] = line[j] - peak - logSum }
         } else {
             for j in line.indices { result[j] /= sum }

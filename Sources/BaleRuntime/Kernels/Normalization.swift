@@ -1,5 +1,11 @@
 import BaleGraph
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Normalisation kernels (f32): BatchNormalization (inference), LayerNormalization and LRN.
 enum NormKernels {

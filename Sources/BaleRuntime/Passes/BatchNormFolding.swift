@@ -1,5 +1,11 @@
 public import BaleGraph
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Folds an inference BatchNormalization into the Conv or Gemm that feeds it, scaling the
 /// weights and bias per output channel so the BatchNormalization node disappears.
