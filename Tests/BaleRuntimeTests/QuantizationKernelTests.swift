@@ -56,3 +56,28 @@ import Testing
         #expect(float?.contains("x must be i8, u8 or i32") == true, "\(float ?? "")")
     }
 }
+
+@Suite struct DynamicQuantizationRoundingTests {
+    /// The vectorised quantization loop rounds half to even and saturates exactly like the
+    /// per-value definition: on a range whose scale makes many exact .5 ties, and on non-finite
+    /// and huge values.
+    static let inputs: [[Float]] = {
+        let halves: [Float] = (0..<510).map { Float($0) * 0.5 }
+        let quarters: [Float] = (0..<2000).map { Float($0) * 0.25 - 250 }
+        let odd: [Float] = [.nan, 0, -0.0, .leastNonzeroMagnitude]
+        return [halves, quarters + odd, [1e30, -1e30, 3, .nan, -7.5], [.infinity, -.infinity, 1, 0]]
+    }()
+
+    @Test(arguments: inputs)
+    func matchesTheDefinition(_ values: [Float]) throws {
+        let node = Node(name: "q", opType: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["y", "s", "z"])
+        let outputs = try KernelRegistry.all["DynamicQuantizeLinear"]!(
+            KernelContext(node: node, inputs: [Tensor(shape: [values.count], floats: values)]))
+        let (scale, zeroPoint) = (outputs[1].asFloats[0], Float(outputs[2].int64s![0]))
+        let expected = values.map { value -> Int64 in
+            let v = (value / scale).rounded(.toNearestOrEven) + zeroPoint
+            return v.isNaN ? 0 : Int64(min(255, max(0, v)))
+        }
+        #expect(outputs[0].int64s == expected)
+    }
+}

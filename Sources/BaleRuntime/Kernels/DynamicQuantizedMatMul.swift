@@ -43,7 +43,7 @@ enum DynamicQuantizedMatMul {
 
         let values = x.asFloats
         let (scale, zeroPoint) = Quantization.dynamicParameters(values)
-        let quantized = values.map { UInt8.saturating(($0 / scale).rounded(.toNearestOrEven) + Float(zeroPoint)) }
+        let quantized = Quantization.quantizeDynamic(values, scale: scale, zeroPoint: zeroPoint)
         let dequantization = QGemmDequantization(aScale: scale, bScales: scales, bias: bias)
         var failed = false
         let y = [Float](unsafeUninitializedCapacity: count) { out, initialized in

@@ -32,6 +32,24 @@ enum Quantization {
         return (scale, UInt8.saturating(Swift.max(0, Swift.min(255, -low / scale))))
     }
 
+    /// `saturate(round_half_even(x / scale) + zeroPoint)` into `0...255` for every value (NaN → 0),
+    /// as one loop the compiler vectorises: rounding uses the add-and-subtract of 1.5 · 2^23,
+    /// which rounds half to even exactly for |v| < 2^22 (larger values are integers already).
+    static func quantizeDynamic(_ values: [Float], scale: Float, zeroPoint: UInt8) -> [UInt8] {
+        let (magic, offset) = (Float(0x1.8p23), Float(zeroPoint))
+        return [UInt8](unsafeUninitializedCapacity: values.count) { out, initialized in
+            values.withUnsafeBufferPointer { x in
+                for i in x.indices {
+                    let v = x[i] / scale
+                    let rounded = v.magnitude < 0x1p22 ? (v + magic) - magic : v
+                    let shifted = rounded + offset
+                    out[i] = UInt8(shifted > 0 ? (shifted < 255 ? shifted : 255) : 0)
+                }
+            }
+            initialized = values.count
+        }
+    }
+
     // MARK: - QuantizeLinear
 
     /// QuantizeLinear: x (f32), y_scale, y_zero_point? → y of the zero point's type (u8 when it is
@@ -87,7 +105,7 @@ enum Quantization {
         let x = try context.floatInput(0)
         let values = x.asFloats
         let (scale, zeroPoint) = dynamicParameters(values)
-        let y = values.map { UInt8.saturating(($0 / scale).rounded(.toNearestOrEven) + Float(zeroPoint)) }
+        let y = quantizeDynamic(values, scale: scale, zeroPoint: zeroPoint)
         return [
             Tensor(shape: x.shape, storage: .u8(y)), Tensor(shape: [], floats: [scale]),
             Tensor(shape: [], storage: .u8([zeroPoint])),
