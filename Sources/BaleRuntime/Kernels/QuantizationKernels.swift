@@ -24,9 +24,13 @@ enum Quantization {
     /// to include 0, mapped onto `0...255` (scale 1 for an all-zero range); NaN is ignored.
     static func dynamicParameters(_ values: [Float]) -> (scale: Float, zeroPoint: UInt8) {
         var (low, high): (Float, Float) = (0, 0)
-        for v in values where !v.isNaN {
-            low = Swift.min(low, v)
-            high = Swift.max(high, v)
+        // `min(low, NaN)` and `max(high, NaN)` keep the running bound, so NaN is skipped without
+        // a branch and the loop vectorises.
+        values.withUnsafeBufferPointer { x in
+            for v in x {
+                low = Swift.min(low, v)
+                high = Swift.max(high, v)
+            }
         }
         let scale = high == low ? 1 : (high - low) / 255
         return (scale, UInt8.saturating(Swift.max(0, Swift.min(255, -low / scale))))
