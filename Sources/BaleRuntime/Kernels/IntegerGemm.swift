@@ -35,7 +35,27 @@ extension QuantizedElement {
 /// This is the one place the integer inner product lives, so a faster kernel can replace it
 /// without touching the operators.
 enum IntegerGemm {
-    /// `c[i, j] = Σ_p (a[i, p] - aZeroPoint) · (b[p, j] - bZeroPoints[j])`, all row-major and
+    /// ``reference(m:n:k:a:aZeroPoint:b:bZeroPoints:c:)``'s product, on the packed C int8 kernels
+    /// (VNNI, AVX2, NEON, portable; ``QGemmKernel``) when A is `UInt8` and B is `Int8`, the layout
+    /// they take; other type pairs run the reference loop.
+    static func multiply<A: QuantizedElement, B: QuantizedElement>(
+        m: Int, n: Int, k: Int, a: UnsafePointer<A>, aZeroPoint: Int32,
+        b: UnsafePointer<B>, bZeroPoints: UnsafePointer<Int32>, c: UnsafeMutablePointer<Int32>
+    ) {
+        guard A.self == UInt8.self, B.self == Int8.self, (0...255).contains(aZeroPoint), n > 0 else {
+            return reference(m: m, n: n, k: k, a: a, aZeroPoint: aZeroPoint, b: b, bZeroPoints: bZeroPoints, c: c)
+        }
+        let zeros = (0..<n).map { Int8(truncatingIfNeeded: bZeroPoints[$0]) }
+        let uniform = zeros.allSatisfy { $0 == zeros[0] }
+        let weights = QGemmWeights(
+            UnsafeRawPointer(b).assumingMemoryBound(to: Int8.self), leading: n,
+            zeroPoints: uniform ? (zeros[0] == 0 ? [] : [zeros[0]]) : zeros)
+        let activations = QGemmActivations(
+            UnsafeRawPointer(a).assumingMemoryBound(to: UInt8.self), leading: k, zeroPoint: UInt8(aZeroPoint))
+        QGemmKernel.multiply(m: m, n: n, k: k, a: activations, b: weights, into: c, ldc: n)
+    }
+
+    /// The portable definition: `c[i, j] = Σ_p (a[i, p] - aZeroPoint) · (b[p, j] - bZeroPoints[j])`, all row-major and
     /// contiguous: `a` is `m × k`, `b` is `k × n`, `bZeroPoints` has `n` values (one per column)
     /// and `c` (`m × n`) is overwritten. Sums wrap on int32 overflow, as onnxruntime's do.
     static func reference<A: QuantizedElement, B: QuantizedElement>(

@@ -94,7 +94,7 @@ private struct ConvProducts: QuantizedPair {
                                         x.baseAddress! + image * layout.channels * geometry.inputPlane,
                                         channels: layout.channels, into: rows.baseAddress!, rowStride: 1,
                                         positionStride: depth)
-                                    IntegerGemm.reference(
+                                    IntegerGemm.multiply(
                                         m: plane, n: filters, k: depth, a: rows.baseAddress!, aZeroPoint: xZeroPoint,
                                         b: columns.baseAddress! + group * depth * filters,
                                         bZeroPoints: zeroPoints.baseAddress! + group * filters, c: products.baseAddress!)

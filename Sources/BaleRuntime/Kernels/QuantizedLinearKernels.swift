@@ -90,7 +90,7 @@ private struct MatMulProducts: QuantizedPair {
                 bZeroPoints.withUnsafeBufferPointer { zeroPoints in
                     sums.withUnsafeMutableBufferPointer { c in
                         for (t, (ia, ib)) in product.pairs.enumerated() {
-                            IntegerGemm.reference(
+                            IntegerGemm.multiply(
                                 m: m, n: n, k: k, a: a.baseAddress! + ia * m * k, aZeroPoint: aZeroPoint,
                                 b: b.baseAddress! + ib * k * n, bZeroPoints: zeroPoints.baseAddress!,
                                 c: c.baseAddress! + t * m * n)
