@@ -80,4 +80,17 @@ import Testing
         }
         #expect(outputs[0].int64s == expected)
     }
+
+    /// Large inputs are scanned and quantized in chunks over the threads; the result does not
+    /// depend on the thread count.
+    @Test func threadsGiveTheSameResult() throws {
+        let values = (0..<100_003).map { Float(($0 * 7919) % 1013) / 97 - 5 } + [.nan]
+        let node = Node(name: "q", opType: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["y", "s", "z"])
+        let x = Tensor(shape: [values.count], floats: values)
+        let one = try KernelRegistry.all["DynamicQuantizeLinear"]!(KernelContext(node: node, inputs: [x], threads: 1))
+        for threads in [2, 3] {
+            let many = try KernelRegistry.all["DynamicQuantizeLinear"]!(KernelContext(node: node, inputs: [x], threads: threads))
+            #expect(many == one, "\(threads) threads")
+        }
+    }
 }

@@ -42,8 +42,8 @@ enum DynamicQuantizedMatMul {
         let m = k > 0 ? x.count / k : Shapes.count(Array(x.shape.dropLast())) ?? 0
 
         let values = x.asFloats
-        let (scale, zeroPoint) = Quantization.dynamicParameters(values)
-        let quantized = Quantization.quantizeDynamic(values, scale: scale, zeroPoint: zeroPoint)
+        let (scale, zeroPoint) = Quantization.dynamicParameters(values, threads: context.threads)
+        let quantized = Quantization.quantizeDynamic(values, scale: scale, zeroPoint: zeroPoint, threads: context.threads)
         let dequantization = QGemmDequantization(aScale: scale, bScales: scales, bias: bias)
         var failed = false
         let y = [Float](unsafeUninitializedCapacity: count) { out, initialized in

@@ -21,36 +21,47 @@ enum Quantization {
     // MARK: - DynamicQuantizeLinear parameters
 
     /// DynamicQuantizeLinear's scale and zero point for `values`: the range `[min, max]` widened
-    /// to include 0, mapped onto `0...255` (scale 1 for an all-zero range); NaN is ignored.
-    static func dynamicParameters(_ values: [Float]) -> (scale: Float, zeroPoint: UInt8) {
-        var (low, high): (Float, Float) = (0, 0)
-        // `min(low, NaN)` and `max(high, NaN)` keep the running bound, so NaN is skipped without
-        // a branch and the loop vectorises.
+    /// to include 0, mapped onto `0...255` (scale 1 for an all-zero range); NaN is ignored. Large
+    /// inputs are scanned in chunks over `threads`.
+    static func dynamicParameters(_ values: [Float], threads: Int = 1) -> (scale: Float, zeroPoint: UInt8) {
+        let parts = values.count < Parallel.minimumWork ? 1 : max(1, threads)
+        var bounds = [(low: Float, high: Float)](repeating: (0, 0), count: parts)
         values.withUnsafeBufferPointer { x in
-            for v in x {
-                low = Swift.min(low, v)
-                high = Swift.max(high, v)
+            bounds.withUnsafeMutableBufferPointer { bounds in
+                Parallel.run(parts: parts) { part in
+                    var (low, high): (Float, Float) = (0, 0)
+                    // `min(low, NaN)` and `max(high, NaN)` keep the running bound, so NaN is
+                    // skipped without a branch and the loop vectorises.
+                    for v in x[Parallel.range(of: part, parts: parts, count: x.count, quantum: 16)] {
+                        low = Swift.min(low, v)
+                        high = Swift.max(high, v)
+                    }
+                    bounds[part] = (low, high)
+                }
             }
         }
+        let (low, high) = (bounds.map(\.low).min() ?? 0, bounds.map(\.high).max() ?? 0)
         let scale = high == low ? 1 : (high - low) / 255
         return (scale, UInt8.saturating(Swift.max(0, Swift.min(255, -low / scale))))
     }
 
     /// `saturate(round_half_even(x / scale) + zeroPoint)` into `0...255` for every value (NaN → 0),
-    /// as one loop the compiler vectorises: rounding uses the add-and-subtract of 1.5 · 2^23,
-    /// which rounds half to even exactly for |v| < 2^22 (larger values are integers already).
-    static func quantizeDynamic(_ values: [Float], scale: Float, zeroPoint: UInt8) -> [UInt8] {
+    /// as one loop the compiler vectorises, split over `threads` for large inputs: rounding uses
+    /// the add-and-subtract of 1.5 · 2^23, which rounds half to even exactly for |v| < 2^22
+    /// (larger values are integers already).
+    static func quantizeDynamic(_ values: [Float], scale: Float, zeroPoint: UInt8, threads: Int = 1) -> [UInt8] {
         let (magic, offset) = (Float(0x1.8p23), Float(zeroPoint))
-        return [UInt8](unsafeUninitializedCapacity: values.count) { out, initialized in
+        return [UInt8].uninitialized(count: values.count) { out in
             values.withUnsafeBufferPointer { x in
-                for i in x.indices {
-                    let v = x[i] / scale
-                    let rounded = v.magnitude < 0x1p22 ? (v + magic) - magic : v
-                    let shifted = rounded + offset
-                    out[i] = UInt8(shifted > 0 ? (shifted < 255 ? shifted : 255) : 0)
+                Parallel.forEachChunk(of: x.count, work: x.count, threads: threads, quantum: 64) { chunk in
+                    for i in chunk {
+                        let v = x[i] / scale
+                        let rounded = v.magnitude < 0x1p22 ? (v + magic) - magic : v
+                        let shifted = rounded + offset
+                        out[i] = UInt8(shifted > 0 ? (shifted < 255 ? shifted : 255) : 0)
+                    }
                 }
             }
-            initialized = values.count
         }
     }
 
@@ -108,8 +119,8 @@ enum Quantization {
     static func dynamicQuantizeLinear(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
         let x = try context.floatInput(0)
         let values = x.asFloats
-        let (scale, zeroPoint) = dynamicParameters(values)
-        let y = quantizeDynamic(values, scale: scale, zeroPoint: zeroPoint)
+        let (scale, zeroPoint) = dynamicParameters(values, threads: context.threads)
+        let y = quantizeDynamic(values, scale: scale, zeroPoint: zeroPoint, threads: context.threads)
         return [
             Tensor(shape: x.shape, storage: .u8(y)), Tensor(shape: [], floats: [scale]),
             Tensor(shape: [], storage: .u8([zeroPoint])),
