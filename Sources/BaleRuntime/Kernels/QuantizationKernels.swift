@@ -1,3 +1,4 @@
+private import CBaleKernels
 import BaleGraph
 
 extension KernelRegistry {
@@ -29,12 +30,10 @@ enum Quantization {
         values.withUnsafeBufferPointer { x in
             bounds.withUnsafeMutableBufferPointer { bounds in
                 Parallel.run(parts: parts) { part in
+                    let chunk = Parallel.range(of: part, parts: parts, count: x.count, quantum: 16)
                     var (low, high): (Float, Float) = (0, 0)
-                    // `min(low, NaN)` and `max(high, NaN)` keep the running bound, so NaN is
-                    // skipped without a branch and the loop vectorises.
-                    for v in x[Parallel.range(of: part, parts: parts, count: x.count, quantum: 16)] {
-                        low = Swift.min(low, v)
-                        high = Swift.max(high, v)
+                    if let base = x.baseAddress, !chunk.isEmpty {
+                        bale_range_with_zero(base + chunk.lowerBound, chunk.count, &low, &high)
                     }
                     bounds[part] = (low, high)
                 }
@@ -46,20 +45,13 @@ enum Quantization {
     }
 
     /// `saturate(round_half_even(x / scale) + zeroPoint)` into `0...255` for every value (NaN → 0),
-    /// as one loop the compiler vectorises, split over `threads` for large inputs: rounding uses
-    /// the add-and-subtract of 1.5 · 2^23, which rounds half to even exactly for |v| < 2^22
-    /// (larger values are integers already).
+    /// on the C loop the compiler vectorises, split over `threads` for large inputs.
     static func quantizeDynamic(_ values: [Float], scale: Float, zeroPoint: UInt8, threads: Int = 1) -> [UInt8] {
-        let (magic, offset) = (Float(0x1.8p23), Float(zeroPoint))
-        return [UInt8].uninitialized(count: values.count) { out in
+        [UInt8].uninitialized(count: values.count) { out in
             values.withUnsafeBufferPointer { x in
+                guard let source = x.baseAddress, let target = out.baseAddress else { return }
                 Parallel.forEachChunk(of: x.count, work: x.count, threads: threads, quantum: 64) { chunk in
-                    for i in chunk {
-                        let v = x[i] / scale
-                        let rounded = v.magnitude < 0x1p22 ? (v + magic) - magic : v
-                        let shifted = rounded + offset
-                        out[i] = UInt8(shifted > 0 ? (shifted < 255 ? shifted : 255) : 0)
-                    }
+                    bale_quantize_u8(source + chunk.lowerBound, chunk.count, scale, zeroPoint, target + chunk.lowerBound)
                 }
             }
         }

@@ -87,6 +87,15 @@ int bale_qgemm_packed_b_dequantize(int isa, size_t m, size_t n, size_t k, const 
                                    int b_zero_point_per_column, float a_scale, const float *b_scale,
                                    int b_scale_per_column, const float *bias, float *y, size_t ldy);
 
+// MARK: - Dynamic activation quantization (ONNX DynamicQuantizeLinear)
+
+/// The range of `n` floats widened to include 0, NaN skipped: `*low <= 0 <= *high`.
+void bale_range_with_zero(const float *x, size_t n, float *low, float *high);
+
+/// `out[i] = saturate(round_half_even(x[i] / scale) + zero_point)` into `0...255`, NaN giving 0,
+/// bit-exact with that definition (division and rounding are never fused or approximated).
+void bale_quantize_u8(const float *x, size_t n, float scale, uint8_t zero_point, uint8_t *out);
+
 #ifdef __cplusplus
 }
 #endif
