@@ -62,7 +62,11 @@ public struct Run: ParsableCommand {
         let ordered = model.graph.outputs.compactMap { info in outputs[info.name].map { (info.name, $0) } }
 
         if let outputDirectory {
-            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw RuntimeError("--output-dir '\(outputDirectory)': cannot create the directory: \(SystemErrorReason.describe(error))")
+            }
             for (name, tensor) in ordered {
                 let path = "\(outputDirectory)/\(OutputFileName.forOutput(name))"
                 try NPY.write(tensor, to: path)

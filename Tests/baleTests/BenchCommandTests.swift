@@ -21,6 +21,18 @@ import Testing
         }
     }
 
+    /// `run --output-dir` that cannot be created fails with one line naming the option, the
+    /// directory and the system's reason.
+    @Test func runNamesAnOutputDirectoryItCannotCreate() throws {
+        let built = try Built()
+        let file = built.dir.file("plain-file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        let input = BenchCommandTests.example.appendingPathComponent("sample-input.npy").path
+        let result = try CLITests.bale("run", built.bundle, "--input", "input=\(input)", "--output-dir", "\(file)/out")
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: --output-dir '\(file)/out': cannot create the directory: Not a directory\n")
+    }
+
     @Test func jsonHasEveryFigureWithSaneValues() throws {
         let built = try Built()
         let result = try CLITests.bale("bench", built.bundle, "--batch", "8", "--threads", "2", "--iterations", "25", "--warmup", "2", "--json")

@@ -25,7 +25,7 @@ extension NPY {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw NPYError(.io, "cannot read: \(reason(error))", name: path)
+            throw NPYError(.io, "cannot read: \(SystemErrorReason.describe(error))", name: path)
         }
         return try read([UInt8](data), name: path)
     }
@@ -47,7 +47,7 @@ extension NPY {
             try synchronize(temporary.path)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw NPYError(.io, "cannot write: \(reason(error))", name: path)
+            throw NPYError(.io, "cannot write: \(SystemErrorReason.describe(error))", name: path)
         }
         guard rename(temporary.path, destination.path) == 0 else {
             let code = errno
@@ -63,14 +63,5 @@ extension NPY {
         guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    }
-
-    /// The operating system's reason under a Foundation error (e.g. "No such file or directory"),
-    /// which says more than Foundation's own wording; else the error's description.
-    private static func reason(_ error: any Error) -> String {
-        guard let posix = error as? POSIXError ?? (error as? CocoaError)?.underlying as? POSIXError else {
-            return "\(error)"
-        }
-        return String(cString: strerror(posix.code.rawValue))
     }
 }
