@@ -62,7 +62,53 @@ static void kernel_avx512(size_t kc, const float *a, const float *b, float *c, s
     }
 }
 
+/// The edge tile with `R` live rows (see `bale_row_kernel`), one function per row count so the
+/// accumulators stay in registers.
+#define ROW_KERNEL(R)                                                                              \
+    __attribute__((target("avx512f,fma")))                                                         \
+    static void kernel_avx512_rows##R(size_t kc, const float *a, const float *b, float *c,         \
+                                      size_t ldc, float alpha) {                                   \
+        __m512 acc[R][2];                                                                          \
+        for (int i = 0; i < R; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();                   \
+        for (size_t p = 0; p < kc; p++) {                                                          \
+            const __m512 b0 = _mm512_loadu_ps(b + p * NR);                                         \
+            const __m512 b1 = _mm512_loadu_ps(b + p * NR + 16);                                    \
+            for (int i = 0; i < R; i++) {                                                          \
+                const __m512 ai = _mm512_set1_ps(a[p * MR + i]);                                   \
+                acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);                                    \
+                acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);                                    \
+            }                                                                                      \
+        }                                                                                          \
+        const __m512 scale = _mm512_set1_ps(alpha);                                                \
+        for (int i = 0; i < R; i++) {                                                              \
+            _mm512_storeu_ps(c + (size_t)i * ldc, _mm512_mul_ps(scale, acc[i][0]));                \
+            _mm512_storeu_ps(c + (size_t)i * ldc + 16, _mm512_mul_ps(scale, acc[i][1]));           \
+        }                                                                                          \
+    }
+
+ROW_KERNEL(1)
+ROW_KERNEL(2)
+ROW_KERNEL(3)
+ROW_KERNEL(4)
+ROW_KERNEL(6)
+ROW_KERNEL(8)
+
+/// Edge tiles: the smallest specialised row count that covers `rows` (rows past `rows` read
+/// the packed panel's zero padding and land in the scratch tile, which the driver never stores).
+__attribute__((target("avx512f,fma")))
+static void kernel_avx512_rows(size_t rows, size_t kc, const float *a, const float *b, float *c, size_t ldc,
+                               float alpha) {
+    if (rows == 1) kernel_avx512_rows1(kc, a, b, c, ldc, alpha);
+    else if (rows == 2) kernel_avx512_rows2(kc, a, b, c, ldc, alpha);
+    else if (rows == 3) kernel_avx512_rows3(kc, a, b, c, ldc, alpha);
+    else if (rows == 4) kernel_avx512_rows4(kc, a, b, c, ldc, alpha);
+    else if (rows <= 6) kernel_avx512_rows6(kc, a, b, c, ldc, alpha);
+    else if (rows <= 8) kernel_avx512_rows8(kc, a, b, c, ldc, alpha);
+    else kernel_avx512(kc, a, b, c, ldc, alpha, 0);
+}
+
 const bale_variant bale_variant_avx512 = {
     .mr = MR, .nr = NR, .mc = 96, .kc = 384, .nc = 1024, .kernel = kernel_avx512,
+    .row_kernel = kernel_avx512_rows,
 };
 #endif

@@ -150,7 +150,11 @@ static void macro_block(const bale_variant *v, size_t mc, size_t nc, size_t kc, 
                 v->kernel(kc, a, b, tile, ldc, alpha, accumulate);
                 continue;
             }
-            v->kernel(kc, a, b, edge, v->nr, alpha, 0);
+            if (rows < v->mr && v->row_kernel) {
+                v->row_kernel(rows, kc, a, b, edge, v->nr, alpha);
+            } else {
+                v->kernel(kc, a, b, edge, v->nr, alpha, 0);
+            }
             for (size_t r = 0; r < rows; r++) {
                 for (size_t s = 0; s < cols; s++) {
                     const float value = edge[r * v->nr + s];

@@ -13,6 +13,12 @@
 typedef void (*bale_micro_kernel)(size_t kc, const float *a, const float *b, float *c, size_t ldc,
                                   float alpha, int accumulate);
 
+/// An edge tile with fewer live rows: `C[rows × nr] = alpha · Σ_p a[p] ⊗ b[p]` for `1 <= rows < mr`,
+/// reading the same packed panels as the full tile (A steps are still `mr` floats apart) and
+/// never accumulating, so a batch-1 product costs one row of work instead of `mr`.
+typedef void (*bale_row_kernel)(size_t rows, size_t kc, const float *a, const float *b, float *c, size_t ldc,
+                                float alpha);
+
 /// A micro-kernel and the blocking the driver uses with it.
 typedef struct {
     /// Rows of C per register tile.
@@ -27,6 +33,8 @@ typedef struct {
     size_t nc;
     /// The tile routine.
     bale_micro_kernel kernel;
+    /// The routine for edge tiles with fewer than `mr` live rows, or NULL to run `kernel` on them.
+    bale_row_kernel row_kernel;
 } bale_variant;
 
 /// Largest `mr × nr` tile of any variant, for the driver's edge-tile scratch.

@@ -27,6 +27,9 @@ struct GemmCase: CustomTestStringConvertible, Sendable {
         GemmCase(m: 33, n: 65, k: 17, transA: true), GemmCase(m: 33, n: 65, k: 17, transB: true),
         GemmCase(m: 29, n: 40, k: 31, transA: true, transB: true, pad: (3, 5, 2)),
         GemmCase(m: 50, n: 34, k: 19, pad: (1, 2, 7)),
+        // Edge tiles of every live-row count the AVX-512 row kernels specialise (1-4, 5-6, 7-8, 9-11).
+        GemmCase(m: 3, n: 45, k: 9), GemmCase(m: 8, n: 33, k: 70), GemmCase(m: 11, n: 64, k: 5),
+        GemmCase(m: 5, n: 32, k: 385),
     ]
 }
 
