@@ -39,8 +39,10 @@ package enum GemmKernel {
 
     /// Products below this many multiply-adds run on the caller's thread.
     private static let threadingThreshold = 1 << 18
-    /// Row blocks given to threads are multiples of this (a multiple of every variant's tile height).
-    private static let rowQuantum = 24
+    /// Row blocks given to threads are multiples of this. Small, so a 64-row product splits 32/32
+    /// over two threads rather than 48/16 (a block's last tile may then be an edge tile, which the
+    /// AVX-512 row kernels compute at the cost of its live rows only).
+    private static let rowQuantum = 8
 
     // MARK: - Products
 
