@@ -105,16 +105,9 @@ package enum GemmKernel {
 
     // MARK: - Threads
 
-    /// Runs `body` over disjoint row ranges covering `0..<m`: one range on the caller's thread for
-    /// small work, else up to `threads` ranges of whole `rowQuantum` blocks run concurrently.
+    /// ``Parallel/forEachRowBlock(rows:work:threads:quantum:threshold:_:)`` with this kernel's blocking.
     private static func forEachRowBlock(m: Int, work: Int, threads: Int, _ body: (Range<Int>) -> Void) {
-        guard m > 0 else { return body(0..<0) }
-        let blocks = (m + rowQuantum - 1) / rowQuantum
-        let parts = min(max(threads, 1), blocks, work >= threadingThreshold ? Int.max : 1)
-        guard parts > 1 else { return body(0..<m) }
-        Parallel.run(parts: parts) { part in
-            let rows = Parallel.range(of: part, parts: parts, count: m, quantum: rowQuantum)
-            if !rows.isEmpty { body(rows) }
-        }
+        Parallel.forEachRowBlock(
+            rows: m, work: work, threads: threads, quantum: rowQuantum, threshold: threadingThreshold, body)
     }
 }
