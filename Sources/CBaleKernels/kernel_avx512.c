@@ -67,7 +67,7 @@ static void kernel_avx512(size_t kc, const float *a, const float *b, float *c, s
 #define ROW_KERNEL(R)                                                                              \
     __attribute__((target("avx512f,fma")))                                                         \
     static void kernel_avx512_rows##R(size_t kc, const float *a, const float *b, float *c,         \
-                                      size_t ldc, float alpha) {                                   \
+                                      size_t ldc, float alpha, int accumulate) {                   \
         __m512 acc[R][2];                                                                          \
         for (int i = 0; i < R; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();                   \
         for (size_t p = 0; p < kc; p++) {                                                          \
@@ -81,8 +81,15 @@ static void kernel_avx512(size_t kc, const float *a, const float *b, float *c, s
         }                                                                                          \
         const __m512 scale = _mm512_set1_ps(alpha);                                                \
         for (int i = 0; i < R; i++) {                                                              \
-            _mm512_storeu_ps(c + (size_t)i * ldc, _mm512_mul_ps(scale, acc[i][0]));                \
-            _mm512_storeu_ps(c + (size_t)i * ldc + 16, _mm512_mul_ps(scale, acc[i][1]));           \
+            float *row = c + (size_t)i * ldc;                                                      \
+            __m512 r0 = _mm512_mul_ps(scale, acc[i][0]);                                           \
+            __m512 r1 = _mm512_mul_ps(scale, acc[i][1]);                                           \
+            if (accumulate) {                                                                      \
+                r0 = _mm512_add_ps(r0, _mm512_loadu_ps(row));                                      \
+                r1 = _mm512_add_ps(r1, _mm512_loadu_ps(row + 16));                                 \
+            }                                                                                      \
+            _mm512_storeu_ps(row, r0);                                                             \
+            _mm512_storeu_ps(row + 16, r1);                                                        \
         }                                                                                          \
     }
 
@@ -90,21 +97,32 @@ ROW_KERNEL(1)
 ROW_KERNEL(2)
 ROW_KERNEL(3)
 ROW_KERNEL(4)
+ROW_KERNEL(5)
 ROW_KERNEL(6)
+ROW_KERNEL(7)
 ROW_KERNEL(8)
 
-/// Edge tiles: the smallest specialised row count that covers `rows` (rows past `rows` read
-/// the packed panel's zero padding and land in the scratch tile, which the driver never stores).
+/// Edge tiles: `rows` (< MR) live rows in slices of at most 8, each by the function specialised
+/// for exactly that many rows.
 __attribute__((target("avx512f,fma")))
 static void kernel_avx512_rows(size_t rows, size_t kc, const float *a, const float *b, float *c, size_t ldc,
-                               float alpha) {
-    if (rows == 1) kernel_avx512_rows1(kc, a, b, c, ldc, alpha);
-    else if (rows == 2) kernel_avx512_rows2(kc, a, b, c, ldc, alpha);
-    else if (rows == 3) kernel_avx512_rows3(kc, a, b, c, ldc, alpha);
-    else if (rows == 4) kernel_avx512_rows4(kc, a, b, c, ldc, alpha);
-    else if (rows <= 6) kernel_avx512_rows6(kc, a, b, c, ldc, alpha);
-    else if (rows <= 8) kernel_avx512_rows8(kc, a, b, c, ldc, alpha);
-    else kernel_avx512(kc, a, b, c, ldc, alpha, 0);
+                               float alpha, int accumulate) {
+    while (rows > 0) {
+        const size_t slice = rows < 8 ? rows : 8;
+        switch (slice) {
+        case 1: kernel_avx512_rows1(kc, a, b, c, ldc, alpha, accumulate); break;
+        case 2: kernel_avx512_rows2(kc, a, b, c, ldc, alpha, accumulate); break;
+        case 3: kernel_avx512_rows3(kc, a, b, c, ldc, alpha, accumulate); break;
+        case 4: kernel_avx512_rows4(kc, a, b, c, ldc, alpha, accumulate); break;
+        case 5: kernel_avx512_rows5(kc, a, b, c, ldc, alpha, accumulate); break;
+        case 6: kernel_avx512_rows6(kc, a, b, c, ldc, alpha, accumulate); break;
+        case 7: kernel_avx512_rows7(kc, a, b, c, ldc, alpha, accumulate); break;
+        default: kernel_avx512_rows8(kc, a, b, c, ldc, alpha, accumulate); break;
+        }
+        a += slice;
+        c += slice * ldc;
+        rows -= slice;
+    }
 }
 
 const bale_variant bale_variant_avx512 = {

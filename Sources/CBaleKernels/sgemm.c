@@ -151,14 +151,21 @@ static void macro_block(const bale_variant *v, size_t mc, size_t nc, size_t kc, 
                 continue;
             }
             if (rows < v->mr && v->row_kernel) {
-                v->row_kernel(rows, kc, a, b, edge, v->nr, alpha);
+                if (cols == v->nr) {
+                    v->row_kernel(rows, kc, a, b, tile, ldc, alpha, accumulate);
+                    continue;
+                }
+                v->row_kernel(rows, kc, a, b, edge, v->nr, alpha, 0);
             } else {
                 v->kernel(kc, a, b, edge, v->nr, alpha, 0);
             }
             for (size_t r = 0; r < rows; r++) {
-                for (size_t s = 0; s < cols; s++) {
-                    const float value = edge[r * v->nr + s];
-                    tile[r * ldc + s] = accumulate ? tile[r * ldc + s] + value : value;
+                float *restrict target = tile + r * ldc;
+                const float *restrict value = edge + r * v->nr;
+                if (accumulate) {
+                    for (size_t s = 0; s < cols; s++) target[s] += value[s];
+                } else {
+                    memcpy(target, value, cols * sizeof(float));
                 }
             }
         }

@@ -13,11 +13,12 @@
 typedef void (*bale_micro_kernel)(size_t kc, const float *a, const float *b, float *c, size_t ldc,
                                   float alpha, int accumulate);
 
-/// An edge tile with fewer live rows: `C[rows × nr] = alpha · Σ_p a[p] ⊗ b[p]` for `1 <= rows < mr`,
-/// reading the same packed panels as the full tile (A steps are still `mr` floats apart) and
-/// never accumulating, so a batch-1 product costs one row of work instead of `mr`.
+/// An edge tile with fewer live rows: `C[rows × nr] = alpha · Σ_p a[p] ⊗ b[p] + (accumulate ? C : 0)`
+/// for `1 <= rows < mr`, reading the same packed panels as the full tile (A steps are still `mr`
+/// floats apart) and writing exactly `rows` rows of `c`, so a batch-1 product costs one row of
+/// work instead of `mr` and full-width edge tiles need no scratch copy.
 typedef void (*bale_row_kernel)(size_t rows, size_t kc, const float *a, const float *b, float *c, size_t ldc,
-                                float alpha);
+                                float alpha, int accumulate);
 
 /// A micro-kernel and the blocking the driver uses with it.
 typedef struct {

@@ -144,26 +144,59 @@ extension WindowGeometry {
         _ x: UnsafePointer<T>, channels: Int, into columns: UnsafeMutablePointer<T>, rowStride: Int, positionStride: Int
     ) {
         let (h, w) = (height, width)
-        var row = columns
-        for channel in 0..<channels {
-            let plane = x + channel * inputPlane
-            for ki in 0..<h.kernel {
-                for kj in 0..<w.kernel {
-                    let (rows, columnRange) = (h.positions(reading: ki), w.positions(reading: kj))
-                    if let first = columnRange.first {
-                        for oh in rows {
-                            let source = plane + h.coordinate(oh, tap: ki) * w.input + w.coordinate(first, tap: kj)
-                            let target = row + (oh * w.output + first) * positionStride
-                            if w.stride == 1, positionStride == 1 {
-                                target.update(from: source, count: columnRange.count)
-                            } else {
-                                for i in 0..<columnRange.count { target[i * positionStride] = source[i * w.stride] }
-                            }
+        let taps = h.kernel * w.kernel
+        let contiguous = w.stride == 1 && positionStride == 1
+        // What each tap reads does not depend on the channel: work it out once per tap.
+        for ki in 0..<h.kernel {
+            for kj in 0..<w.kernel {
+                let (rows, columnRange) = (h.positions(reading: ki), w.positions(reading: kj))
+                guard let first = columnRange.first, !rows.isEmpty else { continue }
+                let count = columnRange.count
+                let sourceStart = h.coordinate(rows.lowerBound, tap: ki) * w.input + w.coordinate(first, tap: kj)
+                let sourceStep = h.stride * w.input
+                let targetStart = (rows.lowerBound * w.output + first) * positionStride
+                let targetStep = w.output * positionStride
+                let rowBytes = count * MemoryLayout<T>.stride
+                for channel in 0..<channels {
+                    var source = x + (channel &* inputPlane &+ sourceStart)
+                    let tapRow = channel &* taps &+ ki &* w.kernel &+ kj
+                    var target = columns + (tapRow &* rowStride &+ targetStart)
+                    for _ in rows {
+                        if contiguous {
+                            ShortCopy.copy(from: UnsafeRawPointer(source), to: UnsafeMutableRawPointer(target), bytes: rowBytes)
+                        } else {
+                            for i in 0..<count { target[i &* positionStride] = source[i &* w.stride] }
                         }
+                        source += sourceStep
+                        target += targetStep
                     }
-                    row += rowStride
                 }
             }
+        }
+    }
+}
+
+/// Copies of a few dozen bytes (one feature-map row), inline: a `memmove` call per row costs
+/// more than the copy, and a plain loop leaves a scalar tail.
+enum ShortCopy {
+    /// Copies `bytes` bytes; the regions must not overlap.
+    @inline(__always)
+    static func copy(from source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, bytes: Int) {
+        typealias Chunk = SIMD16<UInt8>
+        let chunk = MemoryLayout<Chunk>.size
+        guard bytes >= chunk else {
+            target.copyMemory(from: source, byteCount: bytes)
+            return
+        }
+        var offset = 0
+        while offset &+ chunk <= bytes {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: Chunk.self), toByteOffset: offset, as: Chunk.self)
+            offset &+= chunk
+        }
+        // The tail as one last chunk that overlaps the one before.
+        if offset < bytes {
+            let last = bytes &- chunk
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: Chunk.self), toByteOffset: last, as: Chunk.self)
         }
     }
 }

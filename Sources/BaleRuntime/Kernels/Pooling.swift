@@ -17,17 +17,39 @@ enum PoolKernels {
         let (height, width) = (pool.geometry.height.input, pool.geometry.width.input)
         let (rowStep, columnStep) = (pool.geometry.height.dilation, pool.geometry.width.dilation)
         guard withIndices else {
+            // Per output row: the column-wise maximum of the window's input rows (contiguous, so
+            // it vectorises), then each window's maximum along that one row.
             let values = pool.map { _, source, out in
-                var o = 0
-                for rows in pool.rows {
-                    for columns in pool.columns {
-                        var best = -Float.infinity
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { column in
+                    var o = 0
+                    for rows in pool.rows {
+                        column.initialize(repeating: -.infinity)
                         for r in 0..<rows.count {
-                            let row = source + (rows.first + r * rowStep) * width + columns.first
-                            for c in 0..<columns.count where row[c * columnStep] > best { best = row[c * columnStep] }
+                            let row = source + (rows.first + r * rowStep) * width
+                            for i in 0..<width { column[i] = row[i] > column[i] ? row[i] : column[i] }
                         }
-                        out[o] = best
-                        o += 1
+                        if let full = pool.fullColumns {
+                            // Every window is whole: one strided pass per tap over the row.
+                            let row = out + o
+                            for ow in 0..<full.count { row[ow] = column[full.first &+ ow &* full.stride] }
+                            for tap in 1..<max(full.taps, 1) {
+                                let start = full.first &+ tap &* columnStep
+                                for ow in 0..<full.count {
+                                    let value = column[start &+ ow &* full.stride]
+                                    row[ow] = value > row[ow] ? value : row[ow]
+                                }
+                            }
+                            o += full.count
+                            continue
+                        }
+                        for columns in pool.columns {
+                            var best = -Float.infinity
+                            for c in 0..<columns.count where column[columns.first + c * columnStep] > best {
+                                best = column[columns.first + c * columnStep]
+                            }
+                            out[o] = best
+                            o += 1
+                        }
                     }
                 }
             }
@@ -123,6 +145,9 @@ enum PoolKernels {
         var rows: [WindowAxis.Taps]
         /// For each output column, the input columns its windows read (padding left out).
         var columns: [WindowAxis.Taps]
+        /// When no window along a row is cut by the padding: the first column read, the step
+        /// between windows, the number of windows and the taps per window.
+        var fullColumns: (first: Int, stride: Int, count: Int, taps: Int)?
 
         /// Reads X and the pooling attributes of `context`'s node.
         init(_ context: KernelContext) throws(RuntimeError) {
@@ -146,13 +171,15 @@ enum PoolKernels {
             threads = context.threads
             // A non-empty output bounds N·C and the output sizes; an empty one needs no windows.
             guard count > 0 else {
-                (planes, rows, columns) = (0, [], [])
+                (planes, rows, columns, fullColumns) = (0, [], [], nil)
                 return
             }
             let (h, w) = (geometry.height, geometry.width)
             planes = input.shape[0] * input.shape[1]
             rows = (0..<h.output).map { h.taps(at: $0) }
             columns = (0..<w.output).map { w.taps(at: $0) }
+            let whole = columns.indices.allSatisfy { columns[$0].count == w.kernel && columns[$0].first == w.coordinate($0, tap: 0) }
+            fullColumns = whole ? (columns.first?.first ?? 0, w.stride, w.output, w.kernel) : nil
         }
 
         /// The output: `body(plane, input plane, output plane)` fills each plane's outputs, the
