@@ -1,4 +1,5 @@
 public import BaleGraph
+import Synchronization
 
 /// Runs a graph on the CPU, node by node, with the kernels of ``KernelRegistry``.
 ///
@@ -22,26 +23,34 @@ public final class Executor: Sendable {
     private let inputSlots: [(info: ValueInfo, slot: Int)]
     private let outputSlots: [(name: String, slot: Int)]
     private let constants: [(slot: Int, tensor: Tensor)]
+    /// The reusable buffer planned for each value slot (see ``Workspace``), or `nil`.
+    private let buffers: [Int?]
+    /// Number of planned buffers.
+    private let bufferCount: Int
+    /// Workspaces of finished inferences, for the next ones.
+    private let idleWorkspaces = Mutex<[Workspace]>([])
 
     /// One node, resolved: its kernel, where its inputs and outputs live, what to free after.
     /// A class, so walking the steps on every run retains one reference per step rather than
     /// copying each node's strings, arrays and attributes.
     private final class Step: Sendable {
-        let node: Node
+        let binding: NodeBinding
         let kernel: KernelFunction
-        let prepared: (any Sendable)?
         let inputs: [Int?]
         let outputs: [Int?]
         let release: [Int]
 
-        init(node: Node, kernel: @escaping KernelFunction, prepared: (any Sendable)?, inputs: [Int?], outputs: [Int?], release: [Int]) {
-            (self.node, self.kernel, self.prepared) = (node, kernel, prepared)
-            (self.inputs, self.outputs, self.release) = (inputs, outputs, release)
+        init(binding: NodeBinding, kernel: @escaping KernelFunction, inputs: [Int?], outputs: [Int?], release: [Int] = []) {
+            (self.binding, self.kernel, self.inputs, self.outputs, self.release) = (binding, kernel, inputs, outputs, release)
         }
 
-        /// The same step, freeing `slots` after it runs.
-        func releasing(_ slots: [Int]) -> Step {
-            Step(node: node, kernel: kernel, prepared: prepared, inputs: inputs, outputs: outputs, release: slots)
+        /// The node.
+        var node: Node { binding.node }
+
+        /// The same step, freeing `slots` after it runs and writing its outputs into `buffers`.
+        func planned(release slots: [Int], buffers: [Int?]) -> Step {
+            let bound = NodeBinding(node: node, threads: binding.threads, prepared: binding.prepared, outputBuffers: buffers)
+            return Step(binding: bound, kernel: kernel, inputs: inputs, outputs: outputs, release: slots)
         }
     }
 
@@ -102,7 +111,8 @@ public final class Executor: Sendable {
                 if unresolvedReads[name] == 0, !keptInitializers.contains(name) { graph.initializers[name] = nil }
             }
             resolved.append(Step(
-                node: node, kernel: KernelRegistry.all[key]!, prepared: prepared, inputs: inputs, outputs: outputs, release: []))
+                binding: NodeBinding(node: node, threads: self.threads, prepared: prepared), kernel: KernelRegistry.all[key]!,
+                inputs: inputs, outputs: outputs))
         }
         var outputs: [(String, Int)] = []
         for output in graph.outputs {
@@ -123,10 +133,52 @@ public final class Executor: Sendable {
         }
         var released: [Int: [Int]] = [:]
         for (slot, index) in lastUse where !kept.contains(slot) { released[index, default: []].append(slot) }
-        for (index, slots) in released { resolved[index] = resolved[index].releasing(slots.sorted()) }
+        for (index, slots) in released { released[index] = slots.sorted() }
+        var names = [String](repeating: "", count: slots.count)
+        for (name, slot) in slots { names[slot] = name }
+        let plan = Self.planBuffers(
+            resolved, released: released, kept: kept, types: names.map { graph.valueTypes[$0] }, slotCount: slots.count)
+        for index in resolved.indices {
+            let step = resolved[index]
+            resolved[index] = step.planned(
+                release: released[index] ?? [], buffers: step.outputs.map { $0.flatMap { plan.buffers[$0] } })
+        }
         steps = resolved
         slotCount = slots.count
+        (buffers, bufferCount) = plan
     }
+
+    /// Gives every intermediate value a reusable buffer by liveness: a value takes a buffer freed
+    /// by a dead value of the same type (element type and dimensions, symbolic ones included, so
+    /// the sizes match at run time), else a new one. Graph outputs and constants get none.
+    private static func planBuffers(
+        _ steps: [Step], released: [Int: [Int]], kept: Set<Int>, types: [TensorType?], slotCount: Int
+    ) -> (buffers: [Int?], count: Int) {
+        var buffers = [Int?](repeating: nil, count: slotCount)
+        var free: [TensorType: [Int]] = [:]
+        var count = 0
+        for (index, step) in steps.enumerated() {
+            for case let slot? in step.outputs where !kept.contains(slot) && buffers[slot] == nil {
+                let type = types[slot]
+                guard type == nil || type?.dtype == .f32 else { continue }
+                if let type, type.shape != nil, let reused = free[type]?.popLast() {
+                    buffers[slot] = reused
+                } else {
+                    buffers[slot] = count
+                    count += 1
+                }
+            }
+            for slot in released[index] ?? [] {
+                guard let buffer = buffers[slot], let type = types[slot], type.shape != nil else { continue }
+                free[type, default: []].append(buffer)
+            }
+        }
+        return (buffers, count)
+    }
+
+    /// Idle workspaces kept between inferences: more concurrent inferences than this allocate
+    /// their intermediates afresh.
+    private static let idleWorkspaceLimit = 8
 
     /// Runs the graph on `feeds` (one tensor per graph input, by name).
     /// - Returns: every graph output by name.
@@ -139,9 +191,11 @@ public final class Executor: Sendable {
         var values = [Tensor?](repeating: nil, count: slotCount)
         for (slot, tensor) in constants { values[slot] = tensor }
         try bindInputs(feeds, into: &values)
+        let workspace = idleWorkspaces.withLock { $0.popLast() } ?? Workspace(buffers: bufferCount)
+        defer { idleWorkspaces.withLock { if $0.count < Self.idleWorkspaceLimit { $0.append(workspace) } } }
         for step in steps {
             let inputs = step.inputs.map { $0.flatMap { values[$0] } }
-            let context = KernelContext(node: step.node, inputs: inputs, threads: threads, prepared: step.prepared)
+            let context = KernelContext(step.binding, inputs: inputs, workspace: workspace)
             let results = try step.kernel(context)
             for (index, slot) in step.outputs.enumerated() {
                 guard let slot else { continue }
@@ -151,7 +205,14 @@ public final class Executor: Sendable {
                 values[slot] = results[index]
                 observe?(step.node.outputs[index], results[index])
             }
-            for slot in step.release { values[slot] = nil }
+            for slot in step.release {
+                if let buffer = buffers[slot], case .f32(let elements)? = values[slot]?.storage {
+                    values[slot] = nil
+                    workspace.recycle(elements, into: buffer)
+                } else {
+                    values[slot] = nil
+                }
+            }
         }
         var outputs: [String: Tensor] = [:]
         for (name, slot) in outputSlots { outputs[name] = values[slot] }

@@ -161,16 +161,18 @@ struct BroadcastPlan {
     }
 
     /// `op` applied to the broadcast elements of operands 0 and 1, split over `threads` when the
-    /// output is large.
+    /// output is large, written to `output`.
     ///
     /// Within a row each operand is contiguous or repeats one element, so the loops below are
     /// plain and vectorise once `op` is inlined.
     @inline(__always)
-    func map<A, B, R>(_ a: [A], _ b: [B], threads: Int = 1, _ op: (A, B) -> R) -> [R] {
+    func map<A, B, R>(
+        _ a: [A], _ b: [B], threads: Int = 1, into output: OutputBuffer = .fresh, _ op: (A, B) -> R
+    ) -> [R] {
         let (sa, sb) = (rowStride(0), rowStride(1))
         return a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                .uninitialized(count: count) { out in
+                output.make(count: count) { out in
                     Parallel.forEachChunk(of: count, work: count, threads: threads) { chunk in
                         forEachRun(in: chunk) { start, length, offsets in
                             let (x, y, z) = (a.baseAddress! + offsets[0], b.baseAddress! + offsets[1], out.baseAddress! + start)

@@ -29,7 +29,7 @@ enum ConvKernel {
         let workers = min(max(context.threads, 1), batch)
         var scratch = [Float](repeating: 0, count: try context.checkedCount([columns, max(workers, 1)], of: "im2col"))
         // Every output element is written: each plane starts as its bias (or zero) before the products.
-        let y = [Float](unsafeUninitializedCapacity: count) { ys, initialized in
+        let y = context.output().make(count: count) { (ys: UnsafeMutableBufferPointer<Float>) in
             x.asFloats.withUnsafeBufferPointer { xs in
                 w.asFloats.withUnsafeBufferPointer { ws in
                     Linear.withOptionalPointer(bias?.asFloats) { bias in
@@ -48,7 +48,6 @@ enum ConvKernel {
                     }
                 }
             }
-            initialized = count
         }
         return [Tensor(shape: shape, floats: y)]
     }

@@ -46,9 +46,8 @@ enum DynamicQuantizedMatMul {
         let quantized = Quantization.quantizeDynamic(values, scale: scale, zeroPoint: zeroPoint, threads: context.threads)
         let dequantization = QGemmDequantization(aScale: scale, bScales: scales, bias: bias)
         var failed = false
-        let y = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+        let y = context.output().make(count: count) { (out: UnsafeMutableBufferPointer<Float>) in
             out.initialize(repeating: 0)
-            initialized = count
             guard m > 0, let target = out.baseAddress else { return }
             quantized.withUnsafeBufferPointer { a in
                 let activations = QGemmActivations(a.baseAddress, leading: k, zeroPoint: zeroPoint)

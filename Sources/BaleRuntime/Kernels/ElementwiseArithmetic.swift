@@ -18,12 +18,14 @@ enum ArithmeticOp: Sendable {
     /// Element types the arithmetic kernels take.
     static let types: [DType] = [.f32, .f16, .i8, .u8, .i32, .i64]
 
-    /// The result over the broadcast elements of `a` and `b` (split over `threads` when large),
-    /// or `nil` unless both have the same type from ``types``.
-    func apply(_ a: TensorStorage, _ b: TensorStorage, _ plan: BroadcastPlan, threads: Int) -> TensorStorage? {
+    /// The result over the broadcast elements of `a` and `b` (split over `threads` when large; f32
+    /// results written to `output`), or `nil` unless both have the same type from ``types``.
+    func apply(
+        _ a: TensorStorage, _ b: TensorStorage, _ plan: BroadcastPlan, threads: Int, into output: OutputBuffer = .fresh
+    ) -> TensorStorage? {
         switch (a, b) {
-        case (.f32(let x), .f32(let y)): .f32(floats(x, y, plan, threads))
-        case (.f16, .f16): .f16(floats(a.widenedHalves, b.widenedHalves, plan, threads).map { Float16($0).bitPattern })
+        case (.f32(let x), .f32(let y)): .f32(floats(x, y, plan, threads, output))
+        case (.f16, .f16): .f16(floats(a.widenedHalves, b.widenedHalves, plan, threads, .fresh).map { Float16($0).bitPattern })
         case (.i8(let x), .i8(let y)): .i8(integers(x, y, plan, threads))
         case (.u8(let x), .u8(let y)): .u8(integers(x, y, plan, threads))
         case (.i32(let x), .i32(let y)): .i32(integers(x, y, plan, threads))
@@ -36,14 +38,14 @@ enum ArithmeticOp: Sendable {
 
     // The switch stays outside the loops: each case hands `map` a closure it inlines.
 
-    private func floats(_ x: [Float], _ y: [Float], _ plan: BroadcastPlan, _ threads: Int) -> [Float] {
+    private func floats(_ x: [Float], _ y: [Float], _ plan: BroadcastPlan, _ threads: Int, _ output: OutputBuffer) -> [Float] {
         switch self {
-        case .add: plan.map(x, y, threads: threads) { $0 + $1 }
-        case .sub: plan.map(x, y, threads: threads) { $0 - $1 }
-        case .mul: plan.map(x, y, threads: threads) { $0 * $1 }
-        case .div: plan.map(x, y, threads: threads) { $0 / $1 }
-        case .max: plan.map(x, y, threads: threads) { $0.isNaN || $0 > $1 ? $0 : $1 }
-        case .min: plan.map(x, y, threads: threads) { $0.isNaN || $0 < $1 ? $0 : $1 }
+        case .add: plan.map(x, y, threads: threads, into: output) { $0 + $1 }
+        case .sub: plan.map(x, y, threads: threads, into: output) { $0 - $1 }
+        case .mul: plan.map(x, y, threads: threads, into: output) { $0 * $1 }
+        case .div: plan.map(x, y, threads: threads, into: output) { $0 / $1 }
+        case .max: plan.map(x, y, threads: threads, into: output) { $0.isNaN || $0 > $1 ? $0 : $1 }
+        case .min: plan.map(x, y, threads: threads, into: output) { $0.isNaN || $0 < $1 ? $0 : $1 }
         }
     }
 
@@ -76,8 +78,10 @@ extension Elementwise {
                 if op == .div, !next.dtype.isFloatingPoint, next.int64s?.contains(0) == true {
                     throw context.error("integer division by zero")
                 }
-                let plan = try BroadcastPlan([result.shape, next.shape], context)
-                guard let storage = op.apply(result.storage, next.storage, plan, threads: context.threads) else {
+                let shapes = [result.shape, next.shape]
+                let plan = try context.plan(for: shapes) { () throws(RuntimeError) in try BroadcastPlan(shapes, context) }
+                guard let storage = op.apply(result.storage, next.storage, plan, threads: context.threads, into: context.output())
+                else {
                     throw context.error("inputs must be f32, f16, i8, u8, i32 or i64, got \(next.dtype)")
                 }
                 result = Tensor(shape: plan.shape, storage: storage)

@@ -61,7 +61,7 @@ extension Elementwise {
             let x = try context.floatInput(0)
             let count = x.count
             let y = x.asFloats.withUnsafeBufferPointer { source in
-                [Float].uninitialized(count: count) { out in
+                context.output().make(count: count) { out in
                     Parallel.forEachChunk(of: count, work: count, threads: context.threads) { chunk in
                         function.apply(UnsafeBufferPointer(rebasing: source[chunk]), to: out.baseAddress! + chunk.lowerBound)
                     }

@@ -1,26 +1,54 @@
 public import BaleGraph
+import Synchronization
 
 /// What a kernel gets: the node being run, its input tensors and attribute accessors.
 ///
 /// Accessors throw a ``RuntimeError`` naming the node and the attribute when a value has the
 /// wrong type, so kernels never trap on bad models.
 public struct KernelContext: Sendable {
-    /// The node being executed.
-    public let node: Node
+    /// The node, its prepared form, threads and planned outputs: one reference, so passing a
+    /// context around costs a retain rather than one per field of the node.
+    let binding: NodeBinding
     /// Input tensors in the node's input order; `nil` where an optional input is omitted.
     public let inputs: [Tensor?]
+    /// The running inference's reusable buffers, when the executor runs the kernel.
+    let workspace: Workspace?
+
+    /// The node being executed.
+    public var node: Node { binding.node }
     /// Worker threads the kernel may use (1 = run on the caller's thread).
-    public let threads: Int
+    public var threads: Int { binding.threads }
     /// What the op's ``KernelPreparer`` made from the node's constant inputs when the model was
     /// loaded (e.g. weights packed for the GEMM micro-kernel), or `nil`.
-    public let prepared: (any Sendable)?
+    public var prepared: (any Sendable)? { binding.prepared }
 
     /// Creates a context.
     public init(node: Node, inputs: [Tensor?], threads: Int = 1, prepared: (any Sendable)? = nil) {
-        self.node = node
+        self.init(NodeBinding(node: node, threads: threads, prepared: prepared), inputs: inputs, workspace: nil)
+    }
+
+    /// Creates a context for a node bound by the executor, whose outputs may reuse `workspace`.
+    init(_ binding: NodeBinding, inputs: [Tensor?], workspace: Workspace?) {
+        self.binding = binding
         self.inputs = inputs
-        self.threads = threads
-        self.prepared = prepared
+        self.workspace = workspace
+    }
+
+    /// Where output `index` should be written: its planned buffer when the executor has one.
+    func output(_ index: Int = 0) -> OutputBuffer {
+        guard let workspace, index < binding.outputBuffers.count, let buffer = binding.outputBuffers[index] else {
+            return .fresh
+        }
+        return OutputBuffer(workspace: workspace, buffer: buffer)
+    }
+
+    /// The plan `make` derives from input `shapes` (e.g. a broadcast walk), computed once for
+    /// these shapes and reused by the node's later runs; shapes rarely change between inferences.
+    func plan<Plan: Sendable>(for shapes: [[Int]], _ make: () throws(RuntimeError) -> Plan) throws(RuntimeError) -> Plan {
+        if let plan = binding.cachedPlan(for: shapes) as? Plan { return plan }
+        let plan = try make()
+        binding.cache(plan, for: shapes)
+        return plan
     }
 
     // MARK: - Errors
@@ -147,3 +175,33 @@ public protocol PreparedReplacement: Sendable {
 /// input positions, `nil` elsewhere); the result reaches every run as ``KernelContext/prepared``.
 /// Returns `nil` when there is nothing to prepare; the kernel must work without it.
 public typealias KernelPreparer = @Sendable (Node, [Tensor?]) -> (any Sendable)?
+
+/// A node as the executor runs it: the node, the threads its kernel may use, its prepared form,
+/// the planned buffer of each output, and the last shape-derived plan its kernel cached.
+final class NodeBinding: Sendable {
+    /// The node.
+    let node: Node
+    /// Worker threads the kernel may use.
+    let threads: Int
+    /// The kernel preparer's result, or `nil`.
+    let prepared: (any Sendable)?
+    /// The planned buffer of each output (see ``Workspace``); empty outside an executor.
+    let outputBuffers: [Int?]
+    /// The most recent plan and the input shapes it was made for.
+    private let lastPlan = Mutex<(shapes: [[Int]], plan: any Sendable)?>(nil)
+
+    /// Binds `node`.
+    init(node: Node, threads: Int, prepared: (any Sendable)?, outputBuffers: [Int?] = []) {
+        (self.node, self.threads, self.prepared, self.outputBuffers) = (node, max(1, threads), prepared, outputBuffers)
+    }
+
+    /// The cached plan when it was made for `shapes`.
+    func cachedPlan(for shapes: [[Int]]) -> (any Sendable)? {
+        lastPlan.withLock { $0?.shapes == shapes ? $0?.plan : nil }
+    }
+
+    /// Caches `plan` as the one for `shapes`.
+    func cache(_ plan: any Sendable, for shapes: [[Int]]) {
+        lastPlan.withLock { $0 = (shapes, plan) }
+    }
+}

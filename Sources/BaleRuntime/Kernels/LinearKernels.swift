@@ -104,7 +104,12 @@ extension Linear {
     /// A zero `m × n` output, or an error when its size overflows.
     private static func zeros(_ m: Int, _ n: Int, _ context: KernelContext) throws(RuntimeError) -> [Float] {
         guard let count = Shapes.count([m, n]) else { throw context.error("output shape [\(m), \(n)] is too large") }
-        return [Float](repeating: 0, count: count)
+        return zeros(count, context)
+    }
+
+    /// A zero output of `count` elements, in the node's planned output buffer when there is one.
+    private static func zeros(_ count: Int, _ context: KernelContext) -> [Float] {
+        context.output().make(count: count) { $0.initialize(repeating: 0) }
     }
 
     /// `y += alpha · op(A) · B` with B pre-packed, A holding `rows` rows of `k` (or its transpose),
@@ -140,12 +145,14 @@ extension Linear {
     static func matMul(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
         let a = try context.floatInput(0)
         let b = try RightOperand(context, transposed: false)
-        let product = try MatMulShape(a.shape, b.shape, context)
+        let product = try context.plan(for: [a.shape, b.shape]) { () throws(RuntimeError) in
+            try MatMulShape(a.shape, b.shape, context)
+        }
         let (m, k, n) = (product.m, product.k, product.n)
         let bias = try matMulBias(context, n: n)
         let activation = try FusedActivation(context)
 
-        var y = [Float](repeating: 0, count: product.count)
+        var y = zeros(product.count, context)
         if let packed = b.packed, b.shape.count == 2, packed.rows == k, packed.columns == n {
             // A constant weight matrix: every batch row of A goes through one packed product.
             try multiply(

@@ -61,7 +61,7 @@ enum MathOps {
             let view = AxisView(x.shape, axis: axis)
             let (length, inner, block) = (view.length, view.inner, view.length * view.inner)
             let y = x.asFloats.withUnsafeBufferPointer { values in
-                [Float].uninitialized(count: x.count) { out in
+                context.output().make(count: x.count) { out in
                     Parallel.forEachChunk(of: view.outer, work: x.count, threads: context.threads) { blocks in
                         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * length) { scratch in
                             for base in blocks.lazy.map({ $0 * block }) {

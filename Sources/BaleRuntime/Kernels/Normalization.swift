@@ -61,7 +61,7 @@ enum NormKernels {
 
         var (means, inverses) = ([Float](repeating: 0, count: rows), [Float](repeating: 0, count: rows))
         let y = x.asFloats.withUnsafeBufferPointer { values in
-            [Float].uninitialized(count: x.count) { out in
+            context.output().make(count: x.count) { out in
                 means.withUnsafeMutableBufferPointer { means in
                     inverses.withUnsafeMutableBufferPointer { inverses in
                         Parallel.forEachChunk(of: rows, work: x.count, threads: context.threads) { chunk in

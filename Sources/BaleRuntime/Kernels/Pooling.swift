@@ -141,6 +141,8 @@ enum PoolKernels {
         var outputPlane: Int { geometry.outputPlane }
         /// Worker threads the kernel may use.
         var threads: Int
+        /// Where the pooled values go.
+        var output: OutputBuffer
         /// For each output row, the input rows its windows read (padding left out).
         var rows: [WindowAxis.Taps]
         /// For each output column, the input columns its windows read (padding left out).
@@ -169,6 +171,7 @@ enum PoolKernels {
             count = try context.checkedCount(shape)
             x = input.asFloats
             threads = context.threads
+            output = context.output()
             // A non-empty output bounds N·C and the output sizes; an empty one needs no windows.
             guard count > 0 else {
                 (planes, rows, columns, fullColumns) = (0, [], [], nil)
@@ -188,7 +191,7 @@ enum PoolKernels {
             _ body: (_ plane: Int, _ source: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) -> Void
         ) -> [Float] {
             let parts = count >= 1 << 15 ? min(max(threads, 1), planes) : 1
-            return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            return output.make(count: count) { (out: UnsafeMutableBufferPointer<Float>) in
                 x.withUnsafeBufferPointer { x in
                     guard let source = x.baseAddress, let target = out.baseAddress else { return }
                     Parallel.run(parts: parts) { part in
@@ -197,7 +200,6 @@ enum PoolKernels {
                         }
                     }
                 }
-                initialized = count
             }
         }
     }

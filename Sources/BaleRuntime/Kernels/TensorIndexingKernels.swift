@@ -17,7 +17,7 @@ enum TensorIndexingKernels {
         guard perm.count == rank, Set(perm) == Set(0..<rank) else {
             throw context.error("perm \(perm) is not a permutation of \(rank) axes")
         }
-        let plan = TransposePlan(shape: data.shape, perm: perm, threads: context.threads)
+        let plan = TransposePlan(shape: data.shape, perm: perm, threads: context.threads, into: context.output())
         return [Tensor(shape: perm.map { data.shape[$0] }, storage: data.storage.rearranged(by: plan))]
     }
 

@@ -14,12 +14,15 @@ struct TransposePlan: ElementRearrangement {
     private let sourceStrides: [Int]
     /// Threads a large transpose may use.
     private let threads: Int
+    /// Where f32 results go.
+    private let output: OutputBuffer
 
     /// Side of the square tiles of a plane whose rows are strided in the input.
     private static let tile = 16
 
-    /// The plan for permuting the axes of `shape` by `perm` (a valid permutation).
-    init(shape: [Int], perm: [Int], threads: Int) {
+    /// The plan for permuting the axes of `shape` by `perm` (a valid permutation), writing f32
+    /// results to `output`.
+    init(shape: [Int], perm: [Int], threads: Int, into output: OutputBuffer = .fresh) {
         let strides = Shapes.strides(shape)
         var dims: [Int] = []
         var sourceStrides: [Int] = []
@@ -37,6 +40,7 @@ struct TransposePlan: ElementRearrangement {
         self.dims = dims
         self.sourceStrides = sourceStrides
         self.threads = threads
+        self.output = output
     }
 
     /// The elements of `values` (laid out as `shape`) in the permuted order.
@@ -46,7 +50,7 @@ struct TransposePlan: ElementRearrangement {
         let count = values.count
         guard count > 0 else { return [] }
         return values.withUnsafeBufferPointer { source in
-            .uninitialized(count: count) { out in
+            output.make(count: count) { out in
                 Parallel.forEachChunk(of: count / columns, work: count, threads: threads) { chunk in
                     var row = chunk.lowerBound
                     while row < chunk.upperBound {
