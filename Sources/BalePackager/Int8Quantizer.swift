@@ -32,7 +32,8 @@ public enum Int8Quantizer {
     /// The activations (input 0) of the nodes ``quantize(_:calibration:)`` rewrites, in node order.
     public static func activations(in graph: Graph) -> [String] {
         var seen = Set<String>()
-        return graph.nodes.filter { isCandidate($0) && Plan($0, graph) != nil }.map { $0.inputs[0] }.filter { seen.insert($0).inserted }
+        return graph.nodes.filter { isCandidate($0) && Plan($0, graph) != nil }.map { $0.inputs[0] }
+            .filter { seen.insert($0).inserted }
     }
 
     /// Whether `node` is a Gemm, MatMul or Conv, the operators this quantizes.
@@ -124,7 +125,9 @@ public enum Int8Quantizer {
 
         /// The nodes replacing `node`; new initializers go into `graph`, new names into `names`.
         /// - Parameter activation: X's constant scale and zero point (static), or `nil` (dynamic).
-        func rewrite(into graph: inout Graph, names: inout Set<String>, activation parameters: (scale: Float, zeroPoint: UInt8)?) -> [Node] {
+        func rewrite(
+            into graph: inout Graph, names: inout Set<String>, activation parameters: (scale: Float, zeroPoint: UInt8)?
+        ) -> [Node] {
             func fresh(_ suffix: String) -> String {
                 var name = "\(node.name)/int8/\(suffix)"
                 while names.contains(name) { name += "_" }
