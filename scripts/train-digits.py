@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Train a small MLP on scikit-learn's bundled digits data set and export it with skl2onnx.
 
-Writes OUTDIR/digits.onnx and the held-out test set as OUTDIR/test/X.npy (float32 [N, 64],
+Writes OUTDIR/digits.onnx, the held-out test set as OUTDIR/test/X.npy (float32 [N, 64],
 pixels scaled to 0..1) and OUTDIR/test/labels.npy (int64 [N]), the layout `bale build
---validate` reads. Deterministic (fixed seeds). Needs: pip install scikit-learn skl2onnx onnx.
+--validate` reads, and the first 200 training samples as OUTDIR/calibration/X.npy for `bale build
+--calibration` (calibrating on training data keeps the test set unseen). Deterministic (fixed
+seeds). Needs: pip install scikit-learn skl2onnx onnx.
 
 Usage: scripts/train-digits.py OUTDIR
 """
@@ -15,6 +17,8 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from skl2onnx import to_onnx
+
+CALIBRATION_SAMPLES = 200
 
 
 def main(out):
@@ -28,6 +32,8 @@ def main(out):
         f.write(onnx_model.SerializeToString())
     np.save(os.path.join(out, "test", "X.npy"), x_test)
     np.save(os.path.join(out, "test", "labels.npy"), y_test.astype(np.int64))
+    os.makedirs(os.path.join(out, "calibration"), exist_ok=True)
+    np.save(os.path.join(out, "calibration", "X.npy"), x_train[:CALIBRATION_SAMPLES])
     print(f"scikit-learn test accuracy {model.score(x_test, y_test):.4f} on {len(y_test)} samples")
 
 

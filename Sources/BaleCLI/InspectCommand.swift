@@ -144,6 +144,7 @@ public struct Inspect: ParsableCommand {
             case .string(let weights)? = quantization["weights"], case .string(let activations)? = quantization["activations"]
         {
             var text = "weights \(weights); activations \(activations)"
+            if case .number(let samples)? = quantization["calibrationSamples"] { text += " (calibrated on \(Int(samples)) samples)" }
             if case .number(let nodes)? = quantization["quantizedNodes"] { text += "; \(Int(nodes)) nodes quantized" }
             if case .array(let kept)? = quantization["fp32Nodes"], !kept.isEmpty {
                 text += ", \(kept.count) left fp32 (\(kept.compactMap { if case .string(let name) = $0 { name } else { nil } }.joined(separator: ", ")))"

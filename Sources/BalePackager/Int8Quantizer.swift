@@ -2,17 +2,20 @@ public import BaleGraph
 import BaleRuntime
 
 /// Build-time int8 quantization: the constant weights of Gemm, MatMul and Conv nodes become
-/// symmetric int8 per output channel, and their activations are quantized dynamically per
-/// tensor at run time.
+/// symmetric int8 per output channel, and their activations are quantized per tensor, at run
+/// time (dynamic) or with constants from an ``ActivationCalibration`` (static).
 ///
 /// Each quantized node is rewritten into standard ONNX operators, the same form onnxruntime's
 /// `quantize_dynamic` produces, so one set of integer kernels serves both:
 ///
 /// ```
-/// X ─ DynamicQuantizeLinear ─ Xq, Xs, Xz
+/// X ─ DynamicQuantizeLinear ─ Xq, Xs, Xz        (static: QuantizeLinear(X, Xs, Xz) ─ Xq, Xs and Xz constants)
 /// MatMulInteger(Xq, Wq, Xz)  (ConvInteger for Conv)  → int32
 /// Cast(to f32) · (Xs · Ws) + bias → the fused activation, if any
 /// ```
+///
+/// With static parameters `Xs · Ws` is a constant that optimisation folds, and the MatMul chains
+/// fuse into the same packed int8 kernel as the dynamic ones (`DynamicQuantizationFusion`).
 ///
 /// `Ws` holds one scale per output channel (`max |w| / 127`, the node's `alpha` folded in) and
 /// `Wq = round(w / Ws)` in `-127...127`. Nodes that cannot be rewritten this way (a non-constant
@@ -26,14 +29,28 @@ public enum Int8Quantizer {
         public var skipped: [String]
     }
 
+    /// The activations (input 0) of the nodes ``quantize(_:calibration:)`` rewrites, in node order.
+    public static func activations(in graph: Graph) -> [String] {
+        var seen = Set<String>()
+        return graph.nodes.filter { isCandidate($0) && Plan($0, graph) != nil }.map { $0.inputs[0] }
+            .filter { seen.insert($0).inserted }
+    }
+
+    /// Whether `node` is a Gemm, MatMul or Conv, the operators this quantizes.
+    private static func isCandidate(_ node: Node) -> Bool {
+        ["Gemm", "MatMul", "Conv"].contains(node.opType) && node.domain.isEmpty
+    }
+
     /// Rewrites every eligible node of `graph` in place.
-    public static func quantize(_ graph: inout Graph) -> Report {
+    /// - Parameter calibration: constant activation parameters (static quantization) for the
+    ///   activations it has measured; the others are quantized at run time.
+    public static func quantize(_ graph: inout Graph, calibration: ActivationCalibration? = nil) -> Report {
         var names = Set(graph.initializers.keys).union(graph.inputs.map(\.name))
         for node in graph.nodes { names.formUnion(node.outputs) }
         var report = Report(quantized: [], skipped: [])
         var nodes: [Node] = []
         for node in graph.nodes {
-            guard ["Gemm", "MatMul", "Conv"].contains(node.opType), node.domain.isEmpty else {
+            guard isCandidate(node) else {
                 nodes.append(node)
                 continue
             }
@@ -42,7 +59,7 @@ public enum Int8Quantizer {
                 nodes.append(node)
                 continue
             }
-            nodes += plan.rewrite(into: &graph, names: &names)
+            nodes += plan.rewrite(into: &graph, names: &names, activation: calibration?.parameters(of: node.inputs[0]))
             report.quantized.append(node.name)
         }
         graph.nodes = nodes
@@ -107,7 +124,10 @@ public enum Int8Quantizer {
         }
 
         /// The nodes replacing `node`; new initializers go into `graph`, new names into `names`.
-        func rewrite(into graph: inout Graph, names: inout Set<String>) -> [Node] {
+        /// - Parameter activation: X's constant scale and zero point (static), or `nil` (dynamic).
+        func rewrite(
+            into graph: inout Graph, names: inout Set<String>, activation parameters: (scale: Float, zeroPoint: UInt8)?
+        ) -> [Node] {
             func fresh(_ suffix: String) -> String {
                 var name = "\(node.name)/int8/\(suffix)"
                 while names.contains(name) { name += "_" }
@@ -122,8 +142,14 @@ public enum Int8Quantizer {
             let (xq, xs, xz, product, widened, scale, scaled) = (
                 fresh("x"), fresh("x_scale"), fresh("x_zero_point"), fresh("product"), fresh("product_f32"), fresh("scale"),
                 fresh("scaled"))
+            var quantize = Node(name: fresh("quantize"), opType: "DynamicQuantizeLinear", inputs: [node.inputs[0]], outputs: [xq, xs, xz])
+            if let parameters {
+                graph.initializers[xs] = Tensor(shape: [], floats: [parameters.scale])
+                graph.initializers[xz] = Tensor(shape: [], storage: .u8([parameters.zeroPoint]))
+                quantize = Node(name: quantize.name, opType: "QuantizeLinear", inputs: [node.inputs[0], xs, xz], outputs: [xq])
+            }
             var nodes = [
-                Node(name: fresh("quantize"), opType: "DynamicQuantizeLinear", inputs: [node.inputs[0]], outputs: [xq, xs, xz]),
+                quantize,
                 Node(
                     name: fresh(isConv ? "conv" : "matmul"), opType: isConv ? "ConvInteger" : "MatMulInteger",
                     inputs: [xq, wq, xz], outputs: [product],

@@ -39,12 +39,16 @@ public struct ModelBuilder: Sendable {
         public var maxAccuracyDrop: Double?
         /// The precision every bundle gets; `nil` takes each target profile's (``Quantization/default(for:)``).
         public var quantization: Quantization?
+        /// Samples to measure activation ranges on for static int8 quantization (see
+        /// ``ActivationCalibration``); int8 bundles quantize activations at run time without them.
+        public var calibration: ValidationSet?
 
         /// Creates options.
         public init(
             name: String, version: String, targets: [TargetProfile], outputDirectory: String, createdAt: String,
             creator: String, signingKey: BundleSigningKey? = nil, threads: Int = 1, pruning: Pruning? = nil,
-            validation: ValidationSet? = nil, maxAccuracyDrop: Double? = nil, quantization: Quantization? = nil
+            validation: ValidationSet? = nil, maxAccuracyDrop: Double? = nil, quantization: Quantization? = nil,
+            calibration: ValidationSet? = nil
         ) {
             self.name = name
             self.version = version
@@ -58,6 +62,7 @@ public struct ModelBuilder: Sendable {
             self.validation = validation
             self.maxAccuracyDrop = maxAccuracyDrop
             self.quantization = quantization
+            self.calibration = calibration
         }
     }
 
@@ -87,7 +92,12 @@ public struct ModelBuilder: Sendable {
     /// Optimises `graph` and writes one bundle per target, transformed as each target's precision
     /// (or ``Options/quantization``) asks.
     /// - Parameter source: the original model file's description for the manifest.
+    /// - Throws: a ``PackagerError`` when ``Options/calibration`` is set but no bundle is int8.
     public func build(_ graph: Graph, source: Manifest.Source) throws -> [Built] {
+        let precisions = options.targets.map { options.quantization ?? Quantization.default(for: $0) }
+        if options.calibration != nil, !precisions.contains(.int8) {
+            throw PackagerError("--calibration needs --quantize int8 or an int8 target profile (edge-arm64)")
+        }
         // Optimising ends with shape inference, which builds an Executor: every operator has a
         // kernel and every value is defined, or this throws naming the node.
         let reference = try Optimizer.optimize(graph)
@@ -154,14 +164,20 @@ public struct ModelBuilder: Sendable {
         case .none, .fp16:
             break  // fp16 changes how tensors are stored, not the graph (see `payload`)
         case .int8:
-            let report = Int8Quantizer.quantize(&graph)
+            let calibration = try options.calibration.map { try ActivationCalibration.measure(pruned, on: $0, threads: options.threads) }
+            let report = Int8Quantizer.quantize(&graph, calibration: calibration)
             graph = try Optimizer.optimize(graph)
-            metrics["quantization"] = .object([
+            var record: [String: JSONValue] = [
                 "weights": .string("int8, symmetric, per output channel"),
                 "activations": .string("uint8, asymmetric, per tensor, dynamic"),
                 "quantizedNodes": .number(Double(report.quantized.count)),
                 "fp32Nodes": .array(report.skipped.map { .string($0) }),
-            ])
+            ]
+            if let calibration {
+                record["activations"] = .string("uint8, asymmetric, per tensor, static")
+                record["calibrationSamples"] = .number(Double(calibration.samples))
+            }
+            metrics["quantization"] = .object(record)
         }
         if let validation = options.validation {
             let report = try ValidationReport.compare(

@@ -4,7 +4,8 @@ public import BaleRuntime
 import Foundation
 
 /// Samples that `bale build --validate DIR` runs through the original fp32 graph and the
-/// transformed (quantized or pruned) one.
+/// transformed (quantized or pruned) one, and that `--calibration DIR` runs through the fp32
+/// graph to measure activation ranges (``ActivationCalibration``).
 ///
 /// `DIR` holds one `.npy` file per model input, named after the input (`input.npy` for an input
 /// called `input`), with the samples along the first dimension; a single-input model may use any
@@ -26,16 +27,29 @@ public struct ValidationSet: Sendable {
     public static let labelsFile = "labels.npy"
 
     /// Reads the samples for a graph with `inputs` from `directory`.
-    /// - Throws: a ``PackagerError`` naming the file at fault (missing, unreadable, mismatched
-    ///   sample counts, labels that are not integers).
-    public static func load(directory: String, inputs: [ValueInfo]) throws -> ValidationSet {
+    /// - Parameter option: the command-line option that named `directory`, for error messages.
+    /// - Throws: a ``PackagerError`` naming the file at fault (missing, unreadable, not matching
+    ///   a model input's name, type or shape, mismatched sample counts, labels that are not integers).
+    public static func load(directory: String, inputs: [ValueInfo], option: String = "--validate") throws -> ValidationSet {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw PackagerError("\(option) '\(directory)': no such directory")
+        }
         let files: [String]
         do {
             files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".npy") }.sorted()
         } catch {
-            throw PackagerError("--validate '\(directory)': cannot list the directory (\(error.localizedDescription))")
+            throw PackagerError("\(option) '\(directory)': cannot list the directory (\(error.localizedDescription))")
         }
         let sampleFiles = files.filter { $0 != labelsFile }
+        guard !sampleFiles.isEmpty else {
+            throw PackagerError("\(option) '\(directory)': no .npy sample files (expected one per model input: \(inputs.map { "\($0.name).npy" }.joined(separator: ", ")))")
+        }
+        if inputs.count > 1 || sampleFiles.count > 1,
+            let stray = sampleFiles.first(where: { file in !inputs.contains { "\($0.name).npy" == file } })
+        {
+            throw PackagerError("\(option) '\(directory)/\(stray)': matches no model input (inputs: \(inputs.map(\.name).joined(separator: ", ")))")
+        }
         var tensors: [String: Tensor] = [:]
         for input in inputs {
             let file: String
@@ -44,27 +58,49 @@ public struct ValidationSet: Sendable {
             } else if inputs.count == 1, sampleFiles.count == 1 {
                 file = sampleFiles[0]
             } else {
-                throw PackagerError("--validate '\(directory)': no \(input.name).npy for model input '\(input.name)'")
+                throw PackagerError("\(option) '\(directory)': no \(input.name).npy for model input '\(input.name)'")
             }
             let tensor = try NPY.read(contentsOf: "\(directory)/\(file)")
-            guard tensor.dtype == input.type.dtype, !tensor.shape.isEmpty, tensor.shape[0] > 0 else {
-                throw PackagerError("--validate '\(directory)/\(file)': expected \(input.type.dtype) samples stacked along the first dimension, got \(tensor.dtype)\(tensor.shape)")
+            guard tensor.dtype == input.type.dtype, !tensor.shape.isEmpty, tensor.shape[0] > 0,
+                Self.fits(sample: Array(tensor.shape.dropFirst()), input.type.shape)
+            else {
+                throw PackagerError("\(option) '\(directory)/\(file)': model input '\(input.name)' is \(input.type), expected its samples stacked along the first dimension, got \(tensor.dtype)\(tensor.shape)")
             }
             tensors[input.name] = tensor
         }
         let counts = Set(tensors.values.map { $0.shape[0] })
         guard counts.count == 1, let count = counts.first else {
-            throw PackagerError("--validate '\(directory)': the input files hold different sample counts \(counts.sorted())")
+            throw PackagerError("\(option) '\(directory)': the input files hold different sample counts \(counts.sorted())")
         }
         var labels: [Int]?
         if files.contains(labelsFile) {
             let tensor = try NPY.read(contentsOf: "\(directory)/\(labelsFile)")
             guard let values = tensor.int64s, tensor.dtype != .bool, tensor.count == count, tensor.shape.first == count else {
-                throw PackagerError("--validate '\(directory)/\(labelsFile)': expected \(count) integer labels, got \(tensor.dtype)\(tensor.shape)")
+                throw PackagerError("\(option) '\(directory)/\(labelsFile)': expected \(count) integer labels, got \(tensor.dtype)\(tensor.shape)")
             }
             labels = values.map { Int($0) }
         }
         return ValidationSet(inputs: tensors, labels: labels, count: count)
+    }
+
+    /// Whether one sample of shape `sample` fits an input declared `[batch] + rest`: the fixed
+    /// dimensions of `rest` match (an undeclared shape takes anything).
+    private static func fits(sample: [Int], _ declared: [Dim]?) -> Bool {
+        guard let declared else { return true }
+        guard declared.count == sample.count + 1 else { return false }
+        return zip(sample, declared.dropFirst()).allSatisfy { size, dim in
+            if case .fixed(let expected) = dim { expected == size } else { true }
+        }
+    }
+
+    /// The sample ranges of consecutive batches of at most `size` samples.
+    public func batches(of size: Int) -> [Range<Int>] {
+        stride(from: 0, to: count, by: max(1, size)).map { $0..<min(count, $0 + max(1, size)) }
+    }
+
+    /// The feeds of samples `rows`, by input name.
+    public func feeds(_ rows: Range<Int>) -> [String: Tensor] {
+        inputs.mapValues { $0.rows(rows) }
     }
 }
 
@@ -111,9 +147,8 @@ public struct ValidationReport: Sendable, Hashable {
         var (maxError, errorSum, elements) = (0.0, 0.0, 0)
         var (agreed, referenceCorrect, candidateCorrect, classified) = (0, 0, 0, true)
         let outputNames = reference.graph.outputs.map(\.name)
-        for start in stride(from: 0, to: set.count, by: max(1, batch)) {
-            let rows = start..<min(set.count, start + max(1, batch))
-            let feeds = set.inputs.mapValues { $0.rows(rows) }
+        for rows in set.batches(of: batch) {
+            let feeds = set.feeds(rows)
             let (expected, actual) = (try reference.run(feeds), try candidate.run(feeds))
             for name in outputNames {
                 guard let e = expected[name], let a = actual[name], e.dtype == .f32 || e.dtype == .f16 else { continue }

@@ -13,8 +13,9 @@ struct Build: ParsableCommand {
         discussion: """
             Imports the model (opset 7-21; external data next to it), optimises the graph \
             (constant folding, BatchNormalization folding, activation and bias fusion, dead-node \
-            removal), quantizes it as the profile asks (--quantize overrides), optionally prunes \
-            it (--prune) and measures what that costs on samples \
+            removal), quantizes it as the profile asks (--quantize overrides; int8 activations \
+            from ranges measured on --calibration samples when given, else at run time), \
+            optionally prunes it (--prune) and measures what that costs on samples \
             (--validate, --max-accuracy-drop), checks that every operator has a kernel, and \
             writes OUTDIR/<name>-<version>-<profile>.bale for each --target, each weight tensor \
             in whichever of raw, byte-shuffled or sparse is smallest at the profile's zstd level.
@@ -22,6 +23,7 @@ struct Build: ParsableCommand {
             Example:
               bale build resnet18.onnx --target cloud-x86_64 --target edge-arm64 -o dist/
               bale build mlp.onnx --prune 0.5 --validate samples/ --max-accuracy-drop 0.01 -o dist/
+              bale build mlp.onnx --quantize int8 --calibration calibration/ --validate test/ -o dist/
             """
     )
 
@@ -50,9 +52,14 @@ struct Build: ParsableCommand {
     var threads: Int?
 
     @Option(help: ArgumentHelp(
-        "Weight precision for every bundle: none (fp32), int8 (symmetric per-channel weights, activations quantized at run time) or fp16 (weights stored as half, computed in fp32); default: each profile's (edge-arm64: int8, cloud-x86_64: none).",
+        "Weight precision for every bundle: none (fp32), int8 (symmetric per-channel weights, activations quantized at run time, or with --calibration's ranges) or fp16 (weights stored as half, computed in fp32); default: each profile's (edge-arm64: int8, cloud-x86_64: none).",
         valueName: "mode"))
     var quantize: String?
+
+    @Option(help: ArgumentHelp(
+        "Quantize int8 activations statically: run the fp32 model over these samples (one .npy per input, samples along the first dimension, as --validate) and store each activation's per-tensor scale and zero point as constants instead of finding the range at run time. Applies to the int8 bundles only.",
+        valueName: "dir"))
+    var calibration: String?
 
     @Option(help: ArgumentHelp(
         "Zero this fraction of the Gemm/MatMul/Conv weights with the smallest magnitude (e.g. 0.5); the sparsity reached per layer is recorded in the manifest.",
@@ -85,6 +92,9 @@ struct Build: ParsableCommand {
         if let quantize, Quantization(rawValue: quantize) == nil {
             throw ValidationError("--quantize '\(quantize)' must be one of: \(Quantization.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if calibration != nil, let quantize, quantize != Quantization.int8.rawValue {
+            throw ValidationError("--calibration needs --quantize int8 (or an int8 target profile), not --quantize \(quantize)")
+        }
         if Pruning.Scope(rawValue: pruneScope) == nil {
             throw ValidationError("--prune-scope '\(pruneScope)' must be one of: \(Pruning.Scope.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -108,7 +118,8 @@ struct Build: ParsableCommand {
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
             pruning: try prune.map { try Pruning(sparsity: $0, scope: Pruning.Scope(rawValue: pruneScope) ?? .layer) },
             validation: try validationDirectory.map { try ValidationSet.load(directory: $0, inputs: imported.graph.inputs) },
-            maxAccuracyDrop: maxAccuracyDrop, quantization: quantize.flatMap(Quantization.init(rawValue:)))
+            maxAccuracyDrop: maxAccuracyDrop, quantization: quantize.flatMap(Quantization.init(rawValue:)),
+            calibration: try calibration.map { try ValidationSet.load(directory: $0, inputs: imported.graph.inputs, option: "--calibration") })
         for built in try ModelBuilder(options).build(imported.graph, source: source) {
             let metrics = built.info.manifest.metrics
             let nodes = Int(metrics["nodes"]?.numberValue ?? 0), parameters = Int(metrics["parameters"]?.numberValue ?? 0)

@@ -1,6 +1,9 @@
+import BaleBundle
 import BaleGraph
 import BaleONNX
+import BalePackager
 import BaleRuntime
+import BaleTesting
 import Foundation
 import Testing
 
@@ -67,6 +70,38 @@ import Testing
         }
         // Weights stay 8-bit: the optimised graph holds no more weight bytes than the imported one.
         #expect(optimised.weightBytes <= imported.weightBytes)
+    }
+
+    /// `--quantize int8 --calibration DIR`: each fixture model, calibrated on its own inputs (one
+    /// file per input, named after it), keeps onnxruntime's outputs within the int8 tolerance,
+    /// every activation quantized with constants (QuantizeLinear, or the fused int8 MatMul's
+    /// static inputs) and none at run time.
+    @Test(arguments: FixtureTests.models)
+    func calibratedInt8BundlesMatchOnnxRuntime(_ testCase: FixtureTests.Case) throws {
+        let dir = TemporaryDirectory()
+        let graph = try Self.graph(testCase)
+        let feeds = try FixtureTests.feeds(testCase)
+        for (name, tensor) in feeds { dir.write("calibration/\(name).npy", NPY.write(tensor)) }
+        var options = ModelBuilder.Options(
+            name: "fixture", version: "1.0", targets: [TargetProfile.builtIn["edge-arm64"]!], outputDirectory: dir.path,
+            createdAt: "2026-11-26T10:00:00Z", creator: "bale-tests")
+        options.calibration = try ValidationSet.load(directory: dir.file("calibration"), inputs: graph.inputs, option: "--calibration")
+        let built = try ModelBuilder(options).build(graph, source: Manifest.Source(format: "onnx", sha256: String(repeating: "0", count: 64)))
+        let model = try BundledModel(path: built[0].path)
+        let quantized = model.graph.nodes.filter { $0.opType == "QuantizeLinear" || $0.opType == "DynamicQuantizedMatMul" }
+        #expect(!quantized.isEmpty)
+        #expect(!model.graph.nodes.contains { $0.opType == "DynamicQuantizeLinear" })
+        for node in quantized {
+            let (scale, zeroPoint) = node.opType == "QuantizeLinear" ? (node.inputs[1], node.inputs[2]) : (node.inputs[4], node.inputs[5])
+            #expect(model.graph.initializers[scale]?.count == 1 && model.graph.initializers[zeroPoint]?.dtype == .u8, "\(node.name)")
+        }
+        guard case .object(let record)? = model.info.manifest.metrics["quantization"] else {
+            Issue.record("no quantization metrics")
+            return
+        }
+        #expect(record["activations"] == .string("uint8, asymmetric, per tensor, static"))
+        #expect(record["calibrationSamples"] == .number(Double(feeds.values.first!.shape[0])))
+        try FixtureTests.check(try model.executor.run(feeds), testCase, "calibrated int8", tolerance: FixtureTests.int8Tolerance)
     }
 
     /// Constant folding leaves DequantizeLinear of a constant alone, so int8 weights are not

@@ -156,6 +156,7 @@ import Testing
         (["pack", "MISSING", "-o", "OUT", "--name", "m", "--version", "1"], "MISSING"),
         (["verify", "MISSING"], "MISSING"),
         (["verify", "DIR"], "not a regular file"),
+        (["build", "DIR/model.onnx", "-o", "OUT", "--quantize", "fp16", "--calibration", "DIR"], "--calibration needs --quantize int8"),
     ])
     func badInputGivesOneLineError(_ arguments: [String], _ mention: String) throws {
         let packed = try Packed()

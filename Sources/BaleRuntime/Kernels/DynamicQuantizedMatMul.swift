@@ -9,13 +9,22 @@ extension KernelRegistry {
 
 /// `ai.bale:DynamicQuantizedMatMul`: what ``DynamicQuantizationFusion`` makes of onnxruntime's
 /// dynamic quantization chain (DynamicQuantizeLinear → MatMulInteger → Cast → Mul by
-/// `x_scale · w_scale` → Add bias), run as one int8 product on the packed VNNI/AVX2/NEON kernels.
+/// `x_scale · w_scale` → Add bias), and of the static chain `bale build --calibration` writes
+/// (QuantizeLinear with constant parameters in place of DynamicQuantizeLinear), run as one int8
+/// product on the packed VNNI/AVX2/NEON kernels.
 ///
-/// Inputs: X f32 `[..., K]`, W i8 `[K, N]` (symmetric: zero point 0), W scale f32 (one value or
-/// `N`), optional bias f32 `[N]`. Output Y f32 `[..., N]`, then the fused `activation` if any.
-/// X is quantized per tensor exactly as DynamicQuantizeLinear does, and Y is
-/// `Σ (xq - xz)·w · (x_scale · w_scale[n]) + bias[n]` with the same rounding as the unfused
-/// chain, so both give the same result.
+/// Inputs: X f32 `[..., K]`, W i8 `[K, N]` (symmetric: zero point 0), scale f32 (one value or
+/// `N`), optional bias f32 `[N]`, optional x_scale f32 and x_zero_point u8 (one value each).
+/// Output Y f32 `[..., N]`, then the fused `activation` if any.
+///
+/// - Dynamic (no x_scale): X is quantized per tensor exactly as DynamicQuantizeLinear does, and
+///   Y is `Σ (xq - xz)·w · (x_scale · scale[n]) + bias[n]`: scale is W's scale.
+/// - Static (x_scale and x_zero_point given): X is quantized with them as QuantizeLinear does,
+///   and Y is `Σ (xq - xz)·w · scale[n] + bias[n]`: scale is the whole dequantization scale
+///   `x_scale · w_scale`, the constant the static chain's Mul reads once folded.
+///
+/// Both use the same rounding as the unfused chain, so both give its result (NaN in X quantizes
+/// to 0 here, to the zero point in QuantizeLinear).
 enum DynamicQuantizedMatMul {
     /// The operator's domain.
     static let domain = "ai.bale"
@@ -42,9 +51,9 @@ enum DynamicQuantizedMatMul {
         let m = k > 0 ? x.count / k : Shapes.count(Array(x.shape.dropLast())) ?? 0
 
         let values = x.asFloats
-        let (scale, zeroPoint) = Quantization.dynamicParameters(values, threads: context.threads)
+        let (scale, zeroPoint, aScale) = try activationParameters(context, values)
         let quantized = Quantization.quantizeDynamic(values, scale: scale, zeroPoint: zeroPoint, threads: context.threads)
-        let dequantization = QGemmDequantization(aScale: scale, bScales: scales, bias: bias)
+        let dequantization = QGemmDequantization(aScale: aScale, bScales: scales, bias: bias)
         var failed = false
         let y = context.output().make(count: count) { (out: UnsafeMutableBufferPointer<Float>) in
             out.initialize(repeating: 0)
@@ -59,6 +68,23 @@ enum DynamicQuantizedMatMul {
         }
         guard !failed else { throw context.error("out of memory: the int8 product could not allocate its scratch") }
         return [Tensor(shape: shape, floats: y)]
+    }
+
+    /// X's quantization scale and zero point, and the factor the product's scale still lacks:
+    /// x_scale when it is computed from `values` now, 1 when the node gives it (static).
+    private static func activationParameters(
+        _ context: KernelContext, _ values: [Float]
+    ) throws(RuntimeError) -> (scale: Float, zeroPoint: UInt8, aScale: Float) {
+        guard context.optionalInput(4) != nil || context.optionalInput(5) != nil else {
+            let (scale, zeroPoint) = Quantization.dynamicParameters(values, threads: context.threads)
+            return (scale, zeroPoint, scale)
+        }
+        guard context.optionalInput(4) != nil, context.optionalInput(5) != nil else {
+            throw context.error("x_scale and x_zero_point must be given together")
+        }
+        let scale = try context.quantizationScales(4, "x_scale")[0]
+        let zeroPoint = try context.zeroPoints(5, "x_zero_point", types: [.u8])[0]
+        return (scale, UInt8(zeroPoint), 1)
     }
 
     /// Packs W once at load for the int8 kernel.

@@ -21,27 +21,11 @@ extension KernelRegistry {
 enum Quantization {
     // MARK: - DynamicQuantizeLinear parameters
 
-    /// DynamicQuantizeLinear's scale and zero point for `values`: the range `[min, max]` widened
-    /// to include 0, mapped onto `0...255` (scale 1 for an all-zero range); NaN is ignored. Large
-    /// inputs are scanned in chunks over `threads`.
+    /// DynamicQuantizeLinear's scale and zero point for `values` (see ``QuantizationRange``).
     static func dynamicParameters(_ values: [Float], threads: Int = 1) -> (scale: Float, zeroPoint: UInt8) {
-        let parts = values.count < Parallel.minimumWork ? 1 : max(1, threads)
-        var bounds = [(low: Float, high: Float)](repeating: (0, 0), count: parts)
-        values.withUnsafeBufferPointer { x in
-            bounds.withUnsafeMutableBufferPointer { bounds in
-                Parallel.run(parts: parts) { part in
-                    let chunk = Parallel.range(of: part, parts: parts, count: x.count, quantum: 16)
-                    var (low, high): (Float, Float) = (0, 0)
-                    if let base = x.baseAddress, !chunk.isEmpty {
-                        bale_range_with_zero(base + chunk.lowerBound, chunk.count, &low, &high)
-                    }
-                    bounds[part] = (low, high)
-                }
-            }
-        }
-        let (low, high) = (bounds.map(\.low).min() ?? 0, bounds.map(\.high).max() ?? 0)
-        let scale = high == low ? 1 : (high - low) / 255
-        return (scale, UInt8.saturating(Swift.max(0, Swift.min(255, -low / scale))))
+        var range = QuantizationRange()
+        range.include(values, threads: threads)
+        return range.parameters
     }
 
     /// `saturate(round_half_even(x / scale) + zeroPoint)` into `0...255` for every value (NaN → 0),
@@ -158,6 +142,55 @@ enum Quantization {
         func channel(of index: Int) -> Int {
             scales.count == 1 ? 0 : (index / inner) % scales.count
         }
+    }
+}
+
+/// A value range `[low, high]` that always includes 0, and the uint8 scale and zero point that
+/// map it onto `0...255`: the per-tensor activation quantization of DynamicQuantizeLinear, and
+/// of the constant QuantizeLinear parameters `bale build --calibration` computes from the ranges
+/// seen on samples, so static and dynamic quantization share one rounding.
+///
+/// Example:
+/// ```swift
+/// var range = QuantizationRange()
+/// range.include([-0.5, 2])            // low -0.5, high 2
+/// let (scale, zeroPoint) = range.parameters  // 2.5 / 255, 51
+/// ```
+package struct QuantizationRange: Sendable, Hashable {
+    /// The smallest value seen, or 0.
+    package private(set) var low: Float = 0
+    /// The largest value seen, or 0.
+    package private(set) var high: Float = 0
+
+    /// The range `[0, 0]`.
+    package init() {}
+
+    /// Widens the range to cover `values`; NaN is ignored. Large inputs are scanned in chunks
+    /// over `threads`.
+    package mutating func include(_ values: [Float], threads: Int = 1) {
+        let parts = values.count < Parallel.minimumWork ? 1 : max(1, threads)
+        var bounds = [(low: Float, high: Float)](repeating: (0, 0), count: parts)
+        values.withUnsafeBufferPointer { x in
+            bounds.withUnsafeMutableBufferPointer { bounds in
+                Parallel.run(parts: parts) { part in
+                    let chunk = Parallel.range(of: part, parts: parts, count: x.count, quantum: 16)
+                    var (low, high): (Float, Float) = (0, 0)
+                    if let base = x.baseAddress, !chunk.isEmpty {
+                        bale_range_with_zero(base + chunk.lowerBound, chunk.count, &low, &high)
+                    }
+                    bounds[part] = (low, high)
+                }
+            }
+        }
+        low = Swift.min(low, bounds.map(\.low).min() ?? 0)
+        high = Swift.max(high, bounds.map(\.high).max() ?? 0)
+    }
+
+    /// The scale `(high - low) / 255` (1 for an all-zero range, as onnxruntime) and the zero
+    /// point `round(saturate(-low / scale))`.
+    package var parameters: (scale: Float, zeroPoint: UInt8) {
+        let scale = high == low ? 1 : (high - low) / 255
+        return (scale, UInt8.saturating(Swift.max(0, Swift.min(255, -low / scale))))
     }
 }
 

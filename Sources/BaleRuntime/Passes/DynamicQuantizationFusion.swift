@@ -1,16 +1,19 @@
 public import BaleGraph
 
-/// Fuses dynamic int8 quantization chains — what onnxruntime's `quantize_dynamic` and
-/// `bale build --quantize int8` write for a MatMul or Gemm:
+/// Fuses int8 quantization chains — what onnxruntime's `quantize_dynamic` and `bale build
+/// --quantize int8` write for a MatMul or Gemm, with X quantized at run time or, after `bale build
+/// --calibration`, with constant parameters:
 ///
 /// ```
-/// DynamicQuantizeLinear(X) → (Xq, Xs, Xz)
-/// MatMulInteger(Xq, W, Xz[, 0]) → Cast(to f32) → Mul(·, Mul(Xs, Ws)) [→ Add(bias)]
+/// DynamicQuantizeLinear(X) → (Xq, Xs, Xz)          QuantizeLinear(X, Xs, Xz) → Xq   (Xs, Xz constant)
+/// MatMulInteger(Xq, W, Xz[, 0]) → Cast(to f32)     MatMulInteger(Xq, W, Xz[, 0]) → Cast(to f32)
+///   → Mul(·, Mul(Xs, Ws)) [→ Add(bias)]              → Mul(·, S) [→ Add(bias)]   (S = Xs · Ws, folded)
 /// ```
 ///
-/// into one ``DynamicQuantizedMatMul`` node, which runs the packed int8 kernel with a fused
-/// dequantize-and-bias epilogue. Only exact matches are fused: W a constant 2-D i8 matrix with a
-/// zero (or no) zero point, Ws a constant of 1 or N values, the bias a constant of N values, and
+/// into one ``DynamicQuantizedMatMul`` node (static: with Xs and Xz as its inputs 4 and 5), which
+/// runs the packed int8 kernel with a fused dequantize-and-bias epilogue. Only exact matches are
+/// fused: W a constant 2-D i8 matrix with a zero (or no) zero point, Ws or S a constant of 1 or N
+/// values, static Xs and Xz single constants (f32, u8), the bias a constant of N values, and
 /// every intermediate value read by the chain alone.
 public enum DynamicQuantizationFusion {
     /// The graph with every matching chain fused.
@@ -36,21 +39,19 @@ public enum DynamicQuantizationFusion {
         for (index, product) in graph.nodes.enumerated() where product.opType == "MatMulInteger" && product.domain.isEmpty {
             guard product.inputs.count >= 3, let weights = graph.initializers[product.inputs[1]], weights.dtype == .i8,
                 weights.shape.count == 2, isZero(product.inputs.count > 3 ? product.inputs[3] : "", graph),
-                let quantizeIndex = producers[product.inputs[0]], let quantize = node(quantizeIndex, "DynamicQuantizeLinear"),
-                quantize.outputs.count == 3, quantize.outputs[0] == product.inputs[0], quantize.outputs[2] == product.inputs[2],
-                uses.soleConsumer(of: quantize.outputs[0]) == index, uses.soleConsumer(of: quantize.outputs[2]) == index,
+                let quantizeIndex = producers[product.inputs[0]], uses.soleConsumer(of: product.inputs[0]) == index,
                 let castIndex = uses.soleConsumer(of: product.outputs[0]), let cast = node(castIndex, "Cast"),
                 cast.attributes["to"] == .int(1),
                 let mulIndex = uses.soleConsumer(of: cast.outputs[0]), let mul = node(mulIndex, "Mul"), mul.inputs.count == 2,
                 let scaleName = mul.inputs.first(where: { $0 != cast.outputs[0] }),
-                let scalesIndex = producers[scaleName], let scales = node(scalesIndex, "Mul"), scales.inputs.count == 2,
-                uses.soleConsumer(of: scaleName) == mulIndex, uses.soleConsumer(of: quantize.outputs[1]) == scalesIndex,
-                let weightScales = scales.inputs.first(where: { $0 != quantize.outputs[1] }),
-                scales.inputs.contains(quantize.outputs[1]),
-                let ws = graph.initializers[weightScales], ws.dtype == .f32, [1, weights.shape[1]].contains(ws.count)
+                let activation = ActivationQuantization(
+                    graph.nodes[quantizeIndex], product: index, scale: scaleName, mul: mulIndex, graph: graph, uses: uses,
+                    producers: producers),
+                let scales = graph.initializers[activation.scale], scales.dtype == .f32, [1, weights.shape[1]].contains(scales.count)
             else { continue }
-            var remove: Set<Int> = [quantizeIndex, index, castIndex, scalesIndex, mulIndex]
-            var inputs = [quantize.inputs[0], product.inputs[1], weightScales]
+            var remove: Set<Int> = [quantizeIndex, index, castIndex, mulIndex]
+            remove.formUnion(activation.nodes)
+            var inputs = [graph.nodes[quantizeIndex].inputs[0], product.inputs[1], activation.scale]
             var (output, last) = (mul.outputs[0], mulIndex)
             if let addIndex = uses.soleConsumer(of: output), let add = node(addIndex, "Add"), add.inputs.count == 2,
                 let biasName = add.inputs.first(where: { $0 != output }), let bias = graph.initializers[biasName],
@@ -60,6 +61,9 @@ public enum DynamicQuantizationFusion {
                 remove.insert(addIndex)
                 (output, last) = (add.outputs[0], addIndex)
             }
+            if !activation.staticInputs.isEmpty {
+                inputs += Array(repeating: "", count: 4 - inputs.count) + activation.staticInputs
+            }
             remove.remove(last)
             let fused = Node(
                 name: product.name, opType: DynamicQuantizedMatMul.opType, domain: DynamicQuantizedMatMul.domain,
@@ -67,6 +71,52 @@ public enum DynamicQuantizationFusion {
             return (remove, fused, last)
         }
         return nil
+    }
+
+    /// How a chain quantizes X: the node producing the product's Xq, checked against the product
+    /// and the dequantizing Mul's scale input.
+    private struct ActivationQuantization {
+        /// The constant the fused node scales by (its input 2).
+        var scale: String
+        /// The fused node's inputs 4 and 5 (static), or none (dynamic).
+        var staticInputs: [String]
+        /// Nodes besides the quantizer that the fused node replaces (dynamic: the scales' Mul).
+        var nodes: [Int]
+
+        /// - Parameters:
+        ///   - quantize: the node producing the product's X (input 0).
+        ///   - product: the MatMulInteger's index.
+        ///   - scale: the dequantizing Mul's other input; `mul`: that Mul's index.
+        init?(_ quantize: Node, product: Int, scale: String, mul: Int, graph: Graph, uses: GraphUses, producers: [String: Int]) {
+            let matmul = graph.nodes[product]
+            guard quantize.domain.isEmpty, quantize.outputs.first == matmul.inputs[0] else { return nil }
+            switch quantize.opType {
+            case "DynamicQuantizeLinear":
+                // Dequantized by Mul(Xs, Ws), whose result only the chain's Mul reads.
+                guard quantize.outputs.count == 3, quantize.outputs[2] == matmul.inputs[2],
+                    uses.soleConsumer(of: quantize.outputs[2]) == product, uses.soleConsumer(of: scale) == mul,
+                    let scalesIndex = producers[scale], graph.nodes[scalesIndex].opType == "Mul",
+                    graph.nodes[scalesIndex].domain.isEmpty, graph.nodes[scalesIndex].inputs.count == 2,
+                    graph.nodes[scalesIndex].inputs.contains(quantize.outputs[1]),
+                    uses.soleConsumer(of: quantize.outputs[1]) == scalesIndex,
+                    let weightScales = graph.nodes[scalesIndex].inputs.first(where: { $0 != quantize.outputs[1] })
+                else { return nil }
+                self.scale = weightScales
+                (staticInputs, nodes) = ([], [scalesIndex])
+            case "QuantizeLinear":
+                // Constant per-tensor u8 parameters, the product reading the same zero point.
+                guard quantize.inputs.count == 3, quantize.attributes["block_size"] == nil,
+                    quantize.attributes["output_dtype"].map({ [.int(0), .int(2)].contains($0) }) ?? true,
+                    let xs = graph.initializers[quantize.inputs[1]], xs.dtype == .f32, xs.count == 1, xs.shape.count <= 1,
+                    let xz = graph.initializers[quantize.inputs[2]], xz.dtype == .u8, xz.count == 1, xz.shape.count <= 1,
+                    let pz = graph.initializers[matmul.inputs[2]], pz.storage == xz.storage, pz.shape.count <= 1
+                else { return nil }
+                self.scale = scale
+                (staticInputs, nodes) = ([quantize.inputs[1], quantize.inputs[2]], [])
+            default:
+                return nil
+            }
+        }
     }
 
     /// Whether `name` is omitted or a constant of zeros.
