@@ -1,4 +1,5 @@
 import BaleGraph
+import Foundation
 import BaleRuntime
 import Testing
 
@@ -36,6 +37,43 @@ import Testing
         #expect(keeping.graph.initializers.keys.sorted() == ["b", "w"])
         // h = [[5, -4], [5, -7]] plus w = [[1, -1], [2, 1]]
         #expect(try keeping.run(["x": x])["y"] == Tensor(shape: [2, 2], floats: [6, -5, 7, -6]))
+    }
+
+    /// Intermediates share planned buffers (`a` is dead when `e` is made, same type), while `r`, a
+    /// graph output, still shares `a`'s elements: reusing the buffer must never change `r`, in
+    /// this run or in a returned result of an earlier run.
+    @Test func reusedBuffersNeverChangeAnotherValue() throws {
+        let type = TensorType(dtype: .f32, shape: [.fixed(2), .fixed(3)])
+        let graph = Graph(
+            name: "reuse",
+            inputs: [ValueInfo(name: "x", type: type)],
+            outputs: [
+                ValueInfo(name: "r", type: TensorType(dtype: .f32, shape: [.fixed(3), .fixed(2)])),
+                ValueInfo(name: "e", type: type),
+            ],
+            nodes: [
+                Node(name: "relu", opType: "Relu", inputs: ["x"], outputs: ["a"]),
+                Node(name: "reshape", opType: "Reshape", inputs: ["a", "shape"], outputs: ["r"]),
+                Node(name: "sqrt", opType: "Sqrt", inputs: ["a"], outputs: ["n"]),
+                Node(name: "double", opType: "Add", inputs: ["n", "n"], outputs: ["d"]),
+                Node(name: "exp", opType: "Exp", inputs: ["d"], outputs: ["e"]),
+            ],
+            initializers: ["shape": Tensor(shape: [2], int64s: [3, 2])],
+            valueTypes: ["a": type, "n": type, "d": type, "e": type])
+        let executor = try Executor(graph: graph)
+        func expected(_ x: [Float]) -> (r: Tensor, e: Tensor) {
+            let relu = x.map { max($0, 0) }
+            return (Tensor(shape: [3, 2], floats: relu), Tensor(shape: [2, 3], floats: relu.map { Foundation.exp(2 * $0.squareRoot()) }))
+        }
+        let first: [Float] = [1, -2, 3, -4, 5, -6]
+        let second: [Float] = [-1, 2, -3, 4, -5, 6]
+        let one = try executor.run(["x": Tensor(shape: [2, 3], floats: first)])
+        let two = try executor.run(["x": Tensor(shape: [2, 3], floats: second)])
+        let three = try executor.run(["x": Tensor(shape: [2, 3], floats: first)])
+        for (outputs, x) in [(one, first), (two, second), (three, first)] {
+            #expect(outputs["r"] == expected(x).r)
+            #expect(outputs["e"] == expected(x).e)
+        }
     }
 
     @Test func listsEveryOperatorWithoutAKernel() {
