@@ -82,13 +82,14 @@ public enum Shapes {
         return total
     }
 
-    /// Row-major strides of `shape`.
+    /// Row-major strides of `shape`. Callers pass shapes whose element count fits in `Int` (a
+    /// tensor's, or one checked with ``count(_:)``); other shapes get wrapped strides, never a trap.
     public static func strides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var step = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
             strides[i] = step
-            step *= shape[i]
+            step = step &* shape[i]
         }
         return strides
     }
