@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "BaleRuntime", targets: ["BaleRuntime"]),
         .library(name: "BaleONNX", targets: ["BaleONNX"]),
         .library(name: "BalePackager", targets: ["BalePackager"]),
+        .library(name: "BalePlugins", targets: ["BalePlugins"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -55,6 +56,13 @@ let package = Package(
         .target(
             name: "BaleRuntime",
             dependencies: ["BaleGraph", "BaleBundle", "CBaleKernels", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: - Plugins (the API third parties build on, and the built-ins under Plugins/)
+        .target(
+            name: "BalePlugins",
+            dependencies: ["BaleBundle", "BaleGraph", "BaleRuntime", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -143,6 +151,11 @@ let package = Package(
         .testTarget(
             name: "baleTests",
             dependencies: ["bale", "bale-runtime", "BaleBundle", "BaleTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BalePluginsTests",
+            dependencies: ["BalePlugins", "BaleBundle", "BaleGraph"],
             swiftSettings: strictSettings
         ),
     ],
