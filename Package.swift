@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "BaleONNX", targets: ["BaleONNX"]),
         .library(name: "BalePackager", targets: ["BalePackager"]),
         .library(name: "BalePlugins", targets: ["BalePlugins"]),
+        .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +39,12 @@ let package = Package(
             name: "CZstd",
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
+        ),
+        // libpng's simplified read API (decodes every PNG kind to 8-bit RGBA, inflating with zlib).
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
         ),
 
         // MARK: - Bundle format
@@ -63,6 +70,15 @@ let package = Package(
         .target(
             name: "BalePlugins",
             dependencies: ["BaleBundle", "BaleGraph", "BaleRuntime", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "NormalizePlugin", dependencies: ["BalePlugins", "BaleBundle", "BaleGraph"], path: "Plugins/Normalize", swiftSettings: strictSettings),
+        .target(name: "ImagePlugin", dependencies: ["BalePlugins", "BaleGraph", "CPNG"], path: "Plugins/Image", swiftSettings: strictSettings),
+        .target(name: "TopKPlugin", dependencies: ["BalePlugins", "BaleBundle", "BaleGraph"], path: "Plugins/TopK", swiftSettings: strictSettings),
+        .target(
+            name: "BuiltinPlugins",
+            dependencies: ["BalePlugins", "NormalizePlugin", "ImagePlugin", "TopKPlugin"],
+            path: "Plugins/Builtin",
             swiftSettings: strictSettings
         ),
 
@@ -156,6 +172,22 @@ let package = Package(
         .testTarget(
             name: "BalePluginsTests",
             dependencies: ["BalePlugins", "BaleBundle", "BaleGraph"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NormalizePluginTests",
+            dependencies: ["NormalizePlugin", "BalePlugins", "BaleBundle", "BaleGraph"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ImagePluginTests",
+            dependencies: ["ImagePlugin", "BalePlugins", "BaleBundle", "BaleGraph"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TopKPluginTests",
+            dependencies: ["TopKPlugin", "BalePlugins", "BaleBundle", "BaleGraph"],
             swiftSettings: strictSettings
         ),
     ],
