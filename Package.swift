@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "BaleCLI",
             dependencies: [
-                "BaleBundle", "BaleGraph", "BaleRuntime",
+                "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "BuiltinPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -119,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "bale",
             dependencies: [
-                "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager",
+                "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager", "BalePlugins", "BuiltinPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -167,6 +167,7 @@ let package = Package(
         .testTarget(
             name: "baleTests",
             dependencies: ["bale", "bale-runtime", "BaleBundle", "BaleTesting"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
