@@ -69,6 +69,18 @@ import Testing
         #expect(try tensor(one, "gray.pgm").floats == [(64 + 255) / 2])
     }
 
+    @Test(arguments: [
+        ([:], [Dim.symbolic("N"), .fixed(3), .fixed(4), .fixed(5)], [1, 3, 4, 5]),
+        ([:], [.fixed(1), .fixed(4), .fixed(5), .fixed(1)], [1, 4, 5, 1]),
+        (["width": "3", "channels": "3"], [.symbolic("N"), .fixed(27)], [1, 27]),
+        (["height": "2", "channels": "3"], [.symbolic("N"), .fixed(12)], [1, 12]),
+        (["layout": "nhwc", "width": "6", "height": "2"], [.symbolic("N"), .symbolic("H"), .symbolic("W"), .fixed(1)], [1, 2, 6, 1]),
+    ] as [([String: String], [Dim], [Int])])
+    func geometryComesFromKeysAndTheInputShape(config: [String: String], shape: [Dim], expected: [Int]) throws {
+        let out = try tensor(plugin(config, shape: shape), "rgb.png")
+        #expect(out.shape == expected)
+    }
+
     @Test func badBytesFailTheRequestNamingThePlugin() throws {
         let image = try plugin(shape: [.symbolic("N"), .fixed(4)])
         let unknown = #expect(throws: PluginError.self) { try image.preprocess(.bytes([1, 2, 3])) }
@@ -90,5 +102,9 @@ import Testing
         #expect(layout?.message == "plugin 'image': key 'layout': \"chw\" must be one of nchw, nhwc, flat")
         let channels = #expect(throws: PluginError.self) { try plugin(["channels": "2"], shape: [.symbolic("N"), .fixed(4)]) }
         #expect(channels?.message.hasPrefix("plugin 'image': key 'channels'") == true)
+        let unknown = #expect(throws: PluginError.self) { try plugin(shape: [.symbolic("N"), .fixed(5), .fixed(5), .fixed(5)]) }
+        #expect(unknown?.message.hasPrefix("plugin 'image': key 'layout': must be given: input 'pixels' of shape") == true)
+        let notSquare = #expect(throws: PluginError.self) { try plugin(shape: [.symbolic("N"), .fixed(6)]) }
+        #expect(notSquare?.message.hasPrefix("plugin 'image': key 'width': must be given") == true)
     }
 }
