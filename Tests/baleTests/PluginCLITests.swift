@@ -102,6 +102,52 @@ import Testing
         #expect(dir.listing().isEmpty)
     }
 
+    /// `bundle` rewritten with `plugins` in its manifest, as a tool other than `bale build`
+    /// (which checks them) could write it.
+    static func redeclaring(_ bundle: String, _ plugins: [Manifest.Plugin], in dir: TemporaryDirectory) throws -> String {
+        let unpacked = dir.file("unpacked")
+        let result = try CLITests.bale("unpack", bundle, "-o", unpacked)
+        #expect(result.status == 0, "\(result.stderr)")
+        var manifest = try BundleReader().readHeader(bundle).manifest
+        manifest.source = nil
+        manifest.plugins = plugins
+        let payload = manifest.files.map {
+            PayloadFile(path: $0.path, source: .file(path: "\(unpacked)/\($0.path)"), size: $0.size, mediaType: $0.mediaType)
+        }
+        let path = dir.file("redeclared.bale")
+        _ = try BundleWriter().write(manifest: manifest, payload: payload, to: path)
+        return path
+    }
+
+    @Test(arguments: [
+        (Manifest.Plugin(name: "resize", stage: "preprocess"), "error: plugin 'resize': is not a known plugin (known: image, normalize, topk)"),
+        (Manifest.Plugin(name: "topk", stage: "postprocess", config: ["k": .string("zero")]), "error: plugin 'topk': key 'k': \"zero\" must be a whole number from 1 to 100000"),
+        (Manifest.Plugin(name: "topk", stage: "postprocess", config: ["labels": .string("names.txt")]), "error: plugin 'topk': key 'labels': asset 'names.txt' is not in the bundle (plugins/topk/ holds labels.txt); add it with --plugin-asset topk=FILE"),
+        (Manifest.Plugin(name: "topk", stage: "preprocess"), "error: plugin 'topk': is a postprocess plugin, but the manifest declares it as 'preprocess'"),
+    ])
+    func loadingFailsOnABadPluginBeforeAnyRequest(plugin: Manifest.Plugin, message: String) throws {
+        let built = try Built()
+        let bundle = try Self.redeclaring(built.bundle, [plugin], in: built.dir)
+        #expect(try CLITests.bale("verify", bundle).status == 0)
+        let result = try CLITests.bale("run", bundle, "--raw", try Self.digits("digit-3.png"))
+        #expect(result.status == 1)
+        #expect(result.stderr == message + "\n")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func aBundleWithoutPluginsRunsAsBeforeAndRefusesRawRequests() throws {
+        let built = try Built()
+        let bundle = try Self.redeclaring(built.bundle, [], in: built.dir)
+        #expect(try CLITests.bale("inspect", bundle).stdout.contains("\nplugins     none\n"))
+        let json = "{\"inputs\": {\"X\": [[\(Array(repeating: "0", count: 64).joined(separator: ", "))]]}}"
+        let tensors = try CLITests.bale("run", bundle, "--json", json)
+        #expect(tensors.status == 0, "\(tensors.stderr)")
+        #expect(tensors.stdout.hasPrefix("{\"outputs\":{\"label\":"))
+        let raw = try CLITests.bale("run", bundle, "--raw", try Self.digits("digit-3.png"))
+        #expect(raw.status == 1)
+        #expect(raw.stderr.hasPrefix("error: the request is 128 bytes, but the model takes tensors: declare a preprocess plugin"))
+    }
+
     @Test func aFailingPreprocessPluginFailsTheRunNamingIt() throws {
         let built = try Built()
         let request = built.dir.write("not-an-image.txt", Array("hello".utf8))
