@@ -78,6 +78,10 @@ public struct Run: ParsableCommand {
         let reader = BundleReader(limits: read.limits, publicKey: try signature.publicKey(), requireSignature: signature.requireSignature)
         let model = try BundledModel(path: bundle, reader: reader, threads: threads, memoryLimit: memoryLimit?.bytes)
         let pipeline = try PluginPipeline(model: model, registry: BuiltinPlugins.registry)
+        if outputDirectory != nil, !noPostprocess, pipeline.has(.postprocess) {
+            let names = pipeline.plugins.filter { $0.stage == .postprocess }.map(\.name).joined(separator: ", ")
+            throw ValidationError("--output-dir writes the output tensors, but this bundle's postprocess plugins (\(names)) turn them into a response; add --no-postprocess")
+        }
         let request: Payload
         if let raw {
             request = Payload(detecting: try readRequest(raw))
@@ -87,7 +91,6 @@ public struct Run: ParsableCommand {
         let outputs: [String: Tensor]
         switch try pipeline.infer(request, postprocess: !noPostprocess) {
         case .json(let response):
-            if outputDirectory != nil { throw ValidationError("--output-dir writes output tensors, but the postprocess plugins made a JSON response; add --no-postprocess") }
             print(String(decoding: response.canonicalBytes, as: UTF8.self))
             return
         case .bytes(let bytes):

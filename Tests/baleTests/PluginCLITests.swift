@@ -71,6 +71,11 @@ import Testing
         let raw = try CLITests.bale("run", built.bundle, "--json", json, "--no-postprocess")
         #expect(raw.status == 0, "\(raw.stderr)")
         #expect(raw.stdout.hasPrefix("{\"outputs\":{"))
+        let files = try CLITests.bale("run", built.bundle, "--json", json, "--output-dir", built.dir.file("out"))
+        #expect(files.stderr == "error: --output-dir writes the output tensors, but this bundle's postprocess plugins (topk) turn them into a response; add --no-postprocess\n")
+        let npy = try CLITests.bale("run", built.bundle, "--json", json, "--output-dir", built.dir.file("out"), "--no-postprocess")
+        #expect(npy.status == 0, "\(npy.stderr)")
+        #expect(FileManager.default.fileExists(atPath: built.dir.file("out/probabilities.npy")))
     }
 
     @Test func inspectListsThePluginsWithConfigAndAssets() throws {
