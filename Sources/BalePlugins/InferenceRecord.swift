@@ -1,4 +1,3 @@
-public import BaleBundle
 public import BaleGraph
 
 /// What a monitor sees of one inference: read-only values, timings per stage, the outcome.
