@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "BaleRuntime", targets: ["BaleRuntime"]),
         .library(name: "BaleONNX", targets: ["BaleONNX"]),
         .library(name: "BalePackager", targets: ["BalePackager"]),
+        .library(name: "BalePlugins", targets: ["BalePlugins"]),
+        .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +40,12 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        // libpng's simplified read API (decodes every PNG kind to 8-bit RGBA, inflating with zlib).
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
 
         // MARK: - Bundle format
         .target(
@@ -55,6 +63,22 @@ let package = Package(
         .target(
             name: "BaleRuntime",
             dependencies: ["BaleGraph", "BaleBundle", "CBaleKernels", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: - Plugins (the API third parties build on, and the built-ins under Plugins/)
+        .target(
+            name: "BalePlugins",
+            dependencies: ["BaleBundle", "BaleGraph", "BaleRuntime", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "NormalizePlugin", dependencies: ["BalePlugins", "BaleBundle", "BaleGraph"], path: "Plugins/Normalize", swiftSettings: strictSettings),
+        .target(name: "ImagePlugin", dependencies: ["BalePlugins", "BaleGraph", "CPNG"], path: "Plugins/Image", swiftSettings: strictSettings),
+        .target(name: "TopKPlugin", dependencies: ["BalePlugins", "BaleBundle", "BaleGraph"], path: "Plugins/TopK", swiftSettings: strictSettings),
+        .target(
+            name: "BuiltinPlugins",
+            dependencies: ["BalePlugins", "NormalizePlugin", "ImagePlugin", "TopKPlugin"],
+            path: "Plugins/Builtin",
             swiftSettings: strictSettings
         ),
 
@@ -80,7 +104,7 @@ let package = Package(
         .target(
             name: "BaleCLI",
             dependencies: [
-                "BaleBundle", "BaleGraph", "BaleRuntime",
+                "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "BuiltinPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -95,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "bale",
             dependencies: [
-                "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager",
+                "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager", "BalePlugins", "BuiltinPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -143,6 +167,28 @@ let package = Package(
         .testTarget(
             name: "baleTests",
             dependencies: ["bale", "bale-runtime", "BaleBundle", "BaleTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BalePluginsTests",
+            dependencies: ["BalePlugins", "BaleBundle", "BaleGraph"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NormalizePluginTests",
+            dependencies: ["NormalizePlugin", "BalePlugins", "BaleBundle", "BaleGraph"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ImagePluginTests",
+            dependencies: ["ImagePlugin", "BalePlugins", "BaleBundle", "BaleGraph"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TopKPluginTests",
+            dependencies: ["TopKPlugin", "BalePlugins", "BaleBundle", "BaleGraph"],
             swiftSettings: strictSettings
         ),
     ],

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import BaleBundle
 import BaleGraph
+import BalePlugins
 import BaleRuntime
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -82,7 +83,7 @@ public struct Inspect: ParsableCommand {
         }
         for input in m.model.inputs { rows.append(("input", describe(input))) }
         for output in m.model.outputs { rows.append(("output", describe(output))) }
-        rows.append(("plugins", m.plugins.isEmpty ? "none" : m.plugins.map { "\($0.stage):\($0.name)" }.joined(separator: ", ")))
+        rows += pluginRows(m)
         rows.append(("signature", info.signature.map { "ed25519, key \($0.keyID) (check with: bale verify --key PUB)" } ?? "none"))
         let ratio = Double(info.compressedSize) / Double(max(1, info.uncompressedSize)) * 100
         rows.append(("size", "\(formatBytes(info.compressedSize)) compressed, \(formatBytes(info.uncompressedSize)) uncompressed (\(String(printf: "%.1f", ratio)) %)"))
@@ -104,6 +105,22 @@ public struct Inspect: ParsableCommand {
             text += "  \(paddedSize)  \(file.mediaType.rightPadded(to: typeWidth))  \(file.path)\n"
         }
         return text
+    }
+
+    /// `plugins none`, or one `plugin` row a declared plugin, in order: stage, name, config, assets.
+    private func pluginRows(_ manifest: Manifest) -> [(String, String)] {
+        guard !manifest.plugins.isEmpty else { return [("plugins", "none")] }
+        return manifest.plugins.enumerated().map { index, plugin in
+            var text = "\(index + 1). \(plugin.stage) \(plugin.name)"
+            let config = (try? PluginConfig(plugin: plugin.name, manifest: plugin.config).values) ?? [:]
+            text += config.isEmpty ? " (default config)" : " " + config.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            let prefix = PluginRegistry.assetDirectory(of: plugin.name)
+            let assets = manifest.files.filter { $0.path.hasPrefix(prefix) }
+            if !assets.isEmpty {
+                text += "; assets " + assets.map { "\($0.path) (\(formatBytes($0.size)), sha256 \($0.sha256.prefix(12))…)" }.joined(separator: ", ")
+            }
+            return ("plugin", text)
+        }
     }
 
     /// Graph figures first (nodes, op counts, parameters, weight bytes), then other metrics.

@@ -5,10 +5,26 @@
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import BaleRuntime
 
 /// Writes one line to standard error.
 public func printError(_ line: String) {
     fputs(line + "\n", stderr)
+}
+
+/// Reads standard input to its end (`bale run --raw -`).
+func readStandardInput() throws(RuntimeError) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+        if count == 0 { return bytes }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw RuntimeError("cannot read standard input: \(String(cString: strerror(errno)))")
+        }
+        bytes.append(contentsOf: buffer[..<count])
+    }
 }
 
 /// Ends the process with `code` (the C library's `exit`, which `ParsableCommand.exit(withError:)`

@@ -1,7 +1,9 @@
 public import ArgumentParser
 import BaleBundle
 import BaleGraph
+import BalePlugins
 import BaleRuntime
+import BuiltinPlugins
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -13,14 +15,21 @@ public struct Run: ParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
-        abstract: "Run a built bundle on NumPy (.npy) or JSON inputs.",
+        abstract: "Run a built bundle on a raw request (with its plugins), NumPy (.npy) or JSON inputs.",
         discussion: """
-            Verifies the bundle while loading it, then runs one inference on the CPU with the \
-            threads of the bundle's target profile (override with --threads).
+            Verifies the bundle and resolves its plugins while loading it, then runs one \
+            inference on the CPU with the threads of the bundle's target profile (override with \
+            --threads).
+
+            Raw requests: --raw FILE (or - for stdin) hands the bytes, or the JSON value when \
+            they parse as JSON, to the bundle's preprocess plugins (e.g. image, normalize), runs \
+            the model and its postprocess plugins (e.g. topk), and prints the response as JSON \
+            on stdout, e.g. bale run digits.bale --raw digit.png.
 
             Inputs: --input NAME=FILE.npy per model input (C order; f32, f16, i8, u8, i32, i64, \
             bool), or --json '{"inputs": {"NAME": [[...]]}}' for small inputs (nested arrays, or \
-            {"shape": [...], "data": [...]}).
+            {"shape": [...], "data": [...]}). These skip the preprocess plugins; postprocess \
+            plugins still run, and print their response as JSON, unless --no-postprocess.
 
             Outputs: with --output-dir, one DIR/<output>.npy per model output (bytes outside \
             A-Z a-z 0-9 . _ - are written as %XX, so 'out/0' becomes 'out%2F0.npy'); with --json, \
@@ -37,6 +46,12 @@ public struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Inputs as JSON: {\"inputs\": {\"NAME\": ...}}. Prints outputs as JSON.", valueName: "json"))
     var json: String?
 
+    @Option(help: ArgumentHelp("A raw request for the preprocess plugins: a file (PNG, JSON, ...) or - for stdin. Prints the response as JSON.", valueName: "file"))
+    var raw: String?
+
+    @Flag(name: .customLong("no-postprocess"), help: "Skip the bundle's postprocess plugins and print the output tensors (with --input or --json).")
+    var noPostprocess = false
+
     @Option(name: .customLong("output-dir"), help: ArgumentHelp("Write one .npy per output here (created if missing).", valueName: "dir"))
     var outputDirectory: String?
 
@@ -50,15 +65,39 @@ public struct Run: ParsableCommand {
     @OptionGroup var read: ReadOptions
 
     public func validate() throws {
-        if inputs.isEmpty == (json == nil) { throw ValidationError("give the inputs with --input NAME=FILE.npy or with --json, not both") }
+        if [!inputs.isEmpty, json != nil, raw != nil].filter({ $0 }).count != 1 {
+            throw ValidationError("give the request with one of --raw FILE, --input NAME=FILE.npy or --json")
+        }
+        if raw != nil, noPostprocess || outputDirectory != nil {
+            throw ValidationError("--raw prints the postprocessed response; --no-postprocess and --output-dir go with --input or --json")
+        }
         if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be between 1 and 1024") }
     }
 
     public func run() throws {
         let reader = BundleReader(limits: read.limits, publicKey: try signature.publicKey(), requireSignature: signature.requireSignature)
         let model = try BundledModel(path: bundle, reader: reader, threads: threads, memoryLimit: memoryLimit?.bytes)
-        let feeds = try json.map { try jsonFeeds($0, graph: model.graph) } ?? readInputFiles(inputs)
-        let outputs = try model.executor.run(feeds)
+        let pipeline = try PluginPipeline(model: model, registry: BuiltinPlugins.registry)
+        if outputDirectory != nil, !noPostprocess, pipeline.has(.postprocess) {
+            let names = pipeline.plugins.filter { $0.stage == .postprocess }.map(\.name).joined(separator: ", ")
+            throw ValidationError("--output-dir writes the output tensors, but this bundle's postprocess plugins (\(names)) turn them into a response; add --no-postprocess")
+        }
+        let request: Payload
+        if let raw {
+            request = Payload(detecting: try readRequest(raw))
+        } else {
+            request = .tensors(try json.map { try jsonFeeds($0, graph: model.graph) } ?? readInputFiles(inputs))
+        }
+        let outputs: [String: Tensor]
+        switch try pipeline.infer(request, postprocess: !noPostprocess) {
+        case .json(let response):
+            print(String(decoding: response.canonicalBytes, as: UTF8.self))
+            return
+        case .bytes(let bytes):
+            throw RuntimeError("the postprocess plugins made \(bytes.count) bytes, not a JSON response or tensors")
+        case .tensors(let tensors):
+            outputs = tensors
+        }
         let ordered = model.graph.outputs.compactMap { info in outputs[info.name].map { (info.name, $0) } }
 
         if let outputDirectory {
@@ -73,7 +112,7 @@ public struct Run: ParsableCommand {
                 if json == nil { print("wrote \(path) (\(tensor.dtype)\(tensor.shape))") }
             }
         }
-        if json != nil {
+        if json != nil || raw != nil {
             let object = JSONValue.object(["outputs": .object(Dictionary(uniqueKeysWithValues: ordered.map { ($0.0, JSONTensor.encode($0.1)) }))])
             print(String(decoding: object.canonicalBytes, as: UTF8.self))
         } else if outputDirectory == nil {
@@ -82,6 +121,15 @@ public struct Run: ParsableCommand {
                 print("\(name) \(tensor.dtype)\(tensor.shape): [\(preview)\(tensor.count > 8 ? ", …" : "")]")
             }
         }
+    }
+
+    /// The bytes of `--raw`'s file, or of stdin for `-`.
+    private func readRequest(_ path: String) throws -> [UInt8] {
+        if path == "-" { return try readStandardInput() }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RuntimeError("--raw '\(path)': cannot read the file: \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+        }
+        return Array(data)
     }
 
     private func jsonFeeds(_ text: String, graph: Graph) throws -> [String: Tensor] {

@@ -42,13 +42,17 @@ public struct ModelBuilder: Sendable {
         /// Samples to measure activation ranges on for static int8 quantization (see
         /// ``ActivationCalibration``); int8 bundles quantize activations at run time without them.
         public var calibration: ValidationSet?
+        /// Plugins recorded in every manifest, in order (checked by the caller against a registry).
+        public var plugins: [Manifest.Plugin]
+        /// The plugins' asset files, each under `plugins/<name>/`.
+        public var pluginAssets: [PayloadFile]
 
         /// Creates options.
         public init(
             name: String, version: String, targets: [TargetProfile], outputDirectory: String, createdAt: String,
             creator: String, signingKey: BundleSigningKey? = nil, threads: Int = 1, pruning: Pruning? = nil,
             validation: ValidationSet? = nil, maxAccuracyDrop: Double? = nil, quantization: Quantization? = nil,
-            calibration: ValidationSet? = nil
+            calibration: ValidationSet? = nil, plugins: [Manifest.Plugin] = [], pluginAssets: [PayloadFile] = []
         ) {
             self.name = name
             self.version = version
@@ -63,6 +67,8 @@ public struct ModelBuilder: Sendable {
             self.maxAccuracyDrop = maxAccuracyDrop
             self.quantization = quantization
             self.calibration = calibration
+            self.plugins = plugins
+            self.pluginAssets = pluginAssets
         }
     }
 
@@ -132,7 +138,7 @@ public struct ModelBuilder: Sendable {
             var manifest = manifest(for: variant.graph, original: graph, profile: profile, source: source, precision: variant.precision)
             manifest.metrics.merge(variant.metrics) { _, new in new }
             let path = "\(options.outputDirectory)/\(fileName(for: profile))"
-            let info = try BundleWriter(compression: settings).write(manifest: manifest, payload: payload, to: path, signingKey: options.signingKey)
+            let info = try BundleWriter(compression: settings).write(manifest: manifest, payload: payload + options.pluginAssets, to: path, signingKey: options.signingKey)
             built.append(Built(profile: profile, path: path, info: info))
             Self.logger.info("wrote bundle", metadata: ["path": "\(path)", "profile": "\(profile.name)", "bytes": "\(info.compressedSize)"])
         }
@@ -259,7 +265,8 @@ public struct ModelBuilder: Sendable {
         var manifest = Manifest(
             name: options.name, version: options.version, createdAt: options.createdAt, creator: options.creator,
             // What the bundle holds, which --quantize may make differ from the profile's default.
-            target: Manifest.Target(profile: profile.name, arch: profile.arch, precision: precision))
+            target: Manifest.Target(profile: profile.name, arch: profile.arch, precision: precision),
+            plugins: options.plugins)
         manifest.model = Manifest.Model(
             inputs: graph.inputs.map(Self.spec), outputs: graph.outputs.map(Self.spec), source: source, opset: graph.opsets[""])
         let ops = graph.opCounts.mapValues { JSONValue.number(Double($0)) }

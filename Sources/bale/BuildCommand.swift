@@ -24,6 +24,12 @@ struct Build: ParsableCommand {
               bale build resnet18.onnx --target cloud-x86_64 --target edge-arm64 -o dist/
               bale build mlp.onnx --prune 0.5 --validate samples/ --max-accuracy-drop 0.01 -o dist/
               bale build mlp.onnx --quantize int8 --calibration calibration/ --validate test/ -o dist/
+              bale build digits.onnx --plugin image --plugin normalize:scale=0.00392156862745098 \
+                --plugin topk:k=3,labels=labels.txt --plugin-asset topk=labels.txt -o dist/
+
+            Plugins (--plugin, in order) run around the model at run time (docs/plugins.md); each \
+            is checked here as a load would check it: unknown plugins, keys or values and \
+            missing assets fail the build.
             """
     )
 
@@ -81,6 +87,8 @@ struct Build: ParsableCommand {
         valueName: "fraction"))
     var maxAccuracyDrop: Double?
 
+    @OptionGroup var plugins: PluginBuildOptions
+
     func validate() throws {
         if let name, !Manifest.isName(name) {
             throw ValidationError("--name '\(name)' must be 1-128 characters from A-Z a-z 0-9 . _ - starting with a letter or digit")
@@ -110,6 +118,7 @@ struct Build: ParsableCommand {
         let profiles = try (target.isEmpty ? ["cloud-x86_64"] : target).map(TargetProfile.resolve)
         let imported = try ONNXImporter().importModel(at: model)
         let source = Manifest.Source(format: "onnx", sha256: try SHA256Digest.hex(ofFileAt: model))
+        let declared = try plugins.resolve(inputs: imported.graph.inputs, outputs: imported.graph.outputs)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let options = ModelBuilder.Options(
             name: name ?? Self.defaultName(for: model), version: version, targets: profiles, outputDirectory: output,
@@ -119,7 +128,8 @@ struct Build: ParsableCommand {
             pruning: try prune.map { try Pruning(sparsity: $0, scope: Pruning.Scope(rawValue: pruneScope) ?? .layer) },
             validation: try validationDirectory.map { try ValidationSet.load(directory: $0, inputs: imported.graph.inputs) },
             maxAccuracyDrop: maxAccuracyDrop, quantization: quantize.flatMap(Quantization.init(rawValue:)),
-            calibration: try calibration.map { try ValidationSet.load(directory: $0, inputs: imported.graph.inputs, option: "--calibration") })
+            calibration: try calibration.map { try ValidationSet.load(directory: $0, inputs: imported.graph.inputs, option: "--calibration") },
+            plugins: declared.declarations, pluginAssets: declared.assets)
         for built in try ModelBuilder(options).build(imported.graph, source: source) {
             let metrics = built.info.manifest.metrics
             let nodes = Int(metrics["nodes"]?.numberValue ?? 0), parameters = Int(metrics["parameters"]?.numberValue ?? 0)

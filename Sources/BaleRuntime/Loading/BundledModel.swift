@@ -21,6 +21,9 @@ public struct BundledModel: Sendable {
     public let weightBytes: Int
     /// The executor for the graph.
     public let executor: Executor
+    /// The plugin files (config and assets under `plugins/`), by bundle path, verified like
+    /// every other file; the plugin registry hands each plugin its own.
+    public let pluginFiles: [String: [UInt8]]
 
     /// Loads and verifies the bundle at `path`.
     /// - Parameters:
@@ -53,6 +56,7 @@ public struct BundledModel: Sendable {
             graph.initializers[initializer.name] = tensor
         }
         self.info = info
+        self.pluginFiles = loaded.pluginFiles
         self.weightBytes = graph.weightBytes
         self.executor = try Executor(graph: consume graph, threads: threads ?? Self.defaultThreads(for: info.manifest.target))
         self.graph = executor.graph
@@ -95,14 +99,16 @@ public struct BundledModel: Sendable {
     }
 }
 
-/// Collects `graph.json` (and, with `keepTensors`, the tensor files it names) while a bundle
-/// streams past, checking that each tensor file's media type gives its `graph.json` encoding;
-/// everything else is only verified.
+/// Collects `graph.json` (and, with `keepTensors`, the tensor files it names and the plugin
+/// files under `plugins/`) while a bundle streams past, checking that each tensor file's media
+/// type gives its `graph.json` encoding; everything else is only verified.
 struct GraphSink: BundlePayloadSink {
     /// Whether tensor files are decoded and kept (false: the graph alone, weights unread).
     let keepTensors: Bool
     var layout: GraphCoding.Layout?
     var tensors: [String: Tensor] = [:]
+    /// Files under ``pluginDirectory``, by path (with `keepTensors`).
+    var pluginFiles: [String: [UInt8]] = [:]
     /// A decoding failure, kept so the load error names it rather than the reader's wrapper.
     var failure: GraphError?
     private var byFile: [String: (name: String, dtype: DType, shape: [Int], encoding: TensorEncoding)] = [:]
@@ -112,7 +118,11 @@ struct GraphSink: BundlePayloadSink {
     private enum Current {
         case graph([UInt8])
         case tensor(TensorDecoder, path: String)
+        case pluginFile([UInt8])
     }
+
+    /// Where plugin config and assets live in a bundle.
+    static let pluginDirectory = "plugins/"
 
     init(keepTensors: Bool) { self.keepTensors = keepTensors }
 
@@ -138,6 +148,8 @@ struct GraphSink: BundlePayloadSink {
                 var decoder = try TensorDecoder(name: entry.name, dtype: entry.dtype, shape: entry.shape, encoding: entry.encoding)
                 try decoder.expect(fileSize: file.size)
                 current = .tensor(decoder, path: file.path)
+            } else if keepTensors, file.path.hasPrefix(Self.pluginDirectory) {
+                current = .pluginFile([])
             }
         } catch {
             throw fail(error, path: file.path)
@@ -154,6 +166,10 @@ struct GraphSink: BundlePayloadSink {
             current = nil  // keeps the decoder's storage uniquely referenced
             do throws(GraphError) { try decoder.append(chunk) } catch { throw fail(error, path: path) }
             current = .tensor(decoder, path: path)
+        case .pluginFile(var bytes)?:
+            current = nil
+            bytes.append(contentsOf: chunk)
+            current = .pluginFile(bytes)
         case nil:
             return
         }
@@ -176,6 +192,8 @@ struct GraphSink: BundlePayloadSink {
             case .tensor(let decoder, _):
                 let name = decoder.name
                 tensors[name] = try decoder.finish()
+            case .pluginFile(let bytes):
+                pluginFiles[file.path] = bytes
             }
         } catch {
             throw fail(error, path: file.path)

@@ -1,0 +1,25 @@
+public import BalePlugins
+import ImagePlugin
+import NormalizePlugin
+import TopKPlugin
+
+/// The plugins that ship with Bale (`Plugins/*`), for the `bale` and `bale-runtime` tools and
+/// any program embedding the runtime.
+public enum BuiltinPlugins {
+    /// Every built-in plugin's descriptor.
+    public static let descriptors: [PluginDescriptor] = [
+        ImagePlugin.descriptor, NormalizePlugin.descriptor, TopKPlugin.descriptor,
+    ]
+
+    /// Adds every built-in plugin to `registry`.
+    public static func register(into registry: inout PluginRegistry) {
+        for descriptor in descriptors { registry.register(descriptor) }
+    }
+
+    /// A registry holding the built-in plugins.
+    public static var registry: PluginRegistry {
+        var registry = PluginRegistry()
+        register(into: &registry)
+        return registry
+    }
+}

@@ -1,0 +1,108 @@
+public import BaleBundle
+public import BaleGraph
+
+/// Maps plugin names to their descriptors (and so to their factories and accepted keys).
+///
+/// The `bale` tools use the built-in registry (`BuiltinPlugins.registry`); a program embedding
+/// the runtime registers its own plugins next to those.
+///
+/// Example:
+/// ```swift
+/// var registry = BuiltinPlugins.registry
+/// registry.register(.monitor("audit") { _ in AuditMonitor() })
+/// let pipeline = try PluginPipeline(model: model, registry: registry)
+/// ```
+public struct PluginRegistry: Sendable {
+    private var descriptors: [String: PluginDescriptor] = [:]
+
+    /// An empty registry.
+    public init() {}
+
+    /// Adds `descriptor`, replacing any plugin of the same name.
+    public mutating func register(_ descriptor: PluginDescriptor) {
+        descriptors[descriptor.name] = descriptor
+    }
+
+    /// The registered names, sorted.
+    public var names: [String] { descriptors.keys.sorted() }
+
+    /// The descriptor named `name`, or an error listing the known plugins.
+    public func descriptor(named name: String) throws(PluginError) -> PluginDescriptor {
+        guard let descriptor = descriptors[name] else {
+            throw PluginError(plugin: name, "is not a known plugin (known: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
+        }
+        return descriptor
+    }
+
+    /// Makes the plugins `declarations` name, in order, checking each one's stage and config keys
+    /// and letting its factory check the values, its assets and the model.
+    /// - Parameters:
+    ///   - declarations: the manifest's `plugins`.
+    ///   - files: the bundle's files under `plugins/`, by bundle path (`plugins/topk/labels.txt`).
+    ///   - inputs: the model's inputs.
+    ///   - outputs: the model's outputs.
+    /// - Throws: a ``PluginError`` naming the plugin (and the key, for config errors).
+    public func resolve(
+        _ declarations: [Manifest.Plugin], files: [String: [UInt8]], inputs: [ValueInfo], outputs: [ValueInfo]
+    ) throws(PluginError) -> [ResolvedPlugin] {
+        var resolved: [ResolvedPlugin] = []
+        for declaration in declarations {
+            let descriptor = try descriptor(named: declaration.name)
+            guard declaration.stage == descriptor.stage.rawValue else {
+                throw PluginError(plugin: declaration.name, "is a \(descriptor.stage) plugin, but the manifest declares it as '\(declaration.stage)'")
+            }
+            let config = try PluginConfig(plugin: declaration.name, manifest: declaration.config)
+            try check(config, against: descriptor)
+            let context = PluginContext(
+                name: declaration.name, config: config, assets: Self.assets(of: declaration.name, in: files),
+                inputs: inputs, outputs: outputs)
+            do {
+                resolved.append(ResolvedPlugin(name: declaration.name, instance: try descriptor.make(context)))
+            } catch let error as PluginError {
+                throw error
+            } catch {
+                throw PluginError(plugin: declaration.name, "cannot be set up: \(error)")
+            }
+        }
+        return resolved
+    }
+
+    /// Refuses keys the plugin does not accept, listing those it does.
+    private func check(_ config: PluginConfig, against descriptor: PluginDescriptor) throws(PluginError) {
+        for key in config.values.keys.sorted() where descriptor.keys[key] == nil {
+            let accepted = descriptor.keys.keys.sorted()
+            throw PluginError(
+                plugin: descriptor.name, key: key,
+                "is not a known key (accepted: \(accepted.isEmpty ? "none" : accepted.joined(separator: ", ")))")
+        }
+    }
+
+    /// The bundle directory holding plugin `name`'s assets: `plugins/<name>/`.
+    public static func assetDirectory(of name: String) -> String { "plugins/\(name)/" }
+
+    /// The files under `plugins/<name>/`, by path relative to that directory.
+    static func assets(of name: String, in files: [String: [UInt8]]) -> [String: [UInt8]] {
+        let prefix = assetDirectory(of: name)
+        var assets: [String: [UInt8]] = [:]
+        for (path, bytes) in files where path.hasPrefix(prefix) {
+            assets[String(path.dropFirst(prefix.count))] = bytes
+        }
+        return assets
+    }
+}
+
+/// A plugin made for one model, with the name it was declared under.
+public struct ResolvedPlugin: Sendable {
+    /// The declared name.
+    public let name: String
+    let instance: PluginInstance
+
+    /// The stage it runs in.
+    public var stage: PluginStage {
+        switch instance {
+        case .preprocess: .preprocess
+        case .postprocess: .postprocess
+        case .monitor: .monitor
+        }
+    }
+}
