@@ -13,7 +13,9 @@ enum ConvKernel {
     /// with `auto_pad`, `pads`, `strides`, `dilations`, `group`, and the fused `activation` if any.
     static func conv(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
         let (x, w) = (try context.floatInput(0), try context.floatInput(1))
-        let layout = try ConvLayout(context, x: x.shape, w: w.shape)
+        let layout = try context.plan(for: [x.shape, w.shape]) { () throws(RuntimeError) in
+            try ConvLayout(context, x: x.shape, w: w.shape)
+        }
         let (batch, filters, group, geometry) = (layout.batch, layout.filters, layout.groups, layout.geometry)
         let bias = context.optionalInput(2) == nil ? nil : try context.floatInput(2)
         if let bias, bias.shape != [filters] { throw context.error("B shape \(bias.shape) must be [\(filters)]") }

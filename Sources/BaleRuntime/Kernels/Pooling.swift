@@ -125,64 +125,81 @@ enum PoolKernels {
 
     // MARK: - Windows
 
-    /// The validated input and window layout shared by MaxPool and AveragePool.
+    /// The validated input and window layout shared by MaxPool and AveragePool; the layout's
+    /// fields read as the windows' own (`pool.rows`).
+    @dynamicMemberLookup
     private struct Windows {
         /// The input elements.
         var x: [Float]
-        /// Window geometry (a 1-D pool has height ``WindowAxis/unit``).
-        var geometry: WindowGeometry
-        /// Output shape `[N, C, (oH,) oW]`.
-        var shape: [Int]
-        /// Output element count.
-        var count: Int
-        /// Number of `(n, c)` planes.
-        var planes: Int
-        /// Output elements per plane.
-        var outputPlane: Int { geometry.outputPlane }
+        /// The window layout for X's shape.
+        var layout: Layout
         /// Worker threads the kernel may use.
         var threads: Int
         /// Where the pooled values go.
         var output: OutputBuffer
-        /// For each output row, the input rows its windows read (padding left out).
-        var rows: [WindowAxis.Taps]
-        /// For each output column, the input columns its windows read (padding left out).
-        var columns: [WindowAxis.Taps]
-        /// When no window along a row is cut by the padding: the first column read, the step
-        /// between windows, the number of windows and the taps per window.
-        var fullColumns: (first: Int, stride: Int, count: Int, taps: Int)?
+        /// Output elements per plane.
+        var outputPlane: Int { layout.geometry.outputPlane }
 
-        /// Reads X and the pooling attributes of `context`'s node.
+        subscript<T>(dynamicMember path: KeyPath<Layout, T>) -> T { layout[keyPath: path] }
+
+        /// Reads X and the pooling attributes of `context`'s node (the window layout once per
+        /// input shape).
         init(_ context: KernelContext) throws(RuntimeError) {
             let input = try context.floatInput(0)
-            guard input.shape.count == 3 || input.shape.count == 4 else {
-                throw context.error("X must be [N, C, W] or [N, C, H, W], got \(input.shape)")
-            }
-            guard let kernel = try context.ints("kernel_shape") else {
-                throw context.error("missing attribute 'kernel_shape'")
-            }
-            let pads = try context.ints("pads") ?? []
-            // onnxruntime refuses such pads too: a window could then lie entirely in the padding.
-            for (i, pad) in pads.enumerated() where kernel.count > 0 && pad >= kernel[i % kernel.count] {
-                throw context.error("pads \(pads) must be smaller than kernel_shape \(kernel)")
-            }
-            let ceilMode = try context.int("ceil_mode", 0) != 0
-            geometry = try WindowGeometry(context, input: Array(input.shape[2...]), kernel: kernel, ceilMode: ceilMode)
-            shape = Array(input.shape[..<2]) + geometry.outputShape
-            count = try context.checkedCount(shape)
+            layout = try context.plan(for: [input.shape]) { () throws(RuntimeError) in try Layout(context, shape: input.shape) }
             x = input.asFloats
             threads = context.threads
             output = context.output()
-            // A non-empty output bounds N·C and the output sizes; an empty one needs no windows.
-            guard count > 0 else {
-                (planes, rows, columns, fullColumns) = (0, [], [], nil)
-                return
+        }
+
+        /// Everything about the windows that depends on the input shape and the attributes only.
+        struct Layout: Sendable {
+            /// Window geometry (a 1-D pool has height ``WindowAxis/unit``).
+            var geometry: WindowGeometry
+            /// Output shape `[N, C, (oH,) oW]`.
+            var shape: [Int]
+            /// Output element count.
+            var count: Int
+            /// Number of `(n, c)` planes.
+            var planes: Int
+            /// For each output row, the input rows its windows read (padding left out).
+            var rows: [WindowAxis.Taps]
+            /// For each output column, the input columns its windows read (padding left out).
+            var columns: [WindowAxis.Taps]
+            /// When no window along a row is cut by the padding: the first column read, the step
+            /// between windows, the number of windows and the taps per window.
+            var fullColumns: (first: Int, stride: Int, count: Int, taps: Int)?
+
+            /// Reads the attributes and lays the windows over an input of `shape`.
+
+            init(_ context: KernelContext, shape input: [Int]) throws(RuntimeError) {
+                guard input.count == 3 || input.count == 4 else {
+                    throw context.error("X must be [N, C, W] or [N, C, H, W], got \(input)")
+                }
+                guard let kernel = try context.ints("kernel_shape") else {
+                    throw context.error("missing attribute 'kernel_shape'")
+                }
+                let pads = try context.ints("pads") ?? []
+                // onnxruntime refuses such pads too: a window could then lie entirely in the padding.
+                for (i, pad) in pads.enumerated() where kernel.count > 0 && pad >= kernel[i % kernel.count] {
+                    throw context.error("pads \(pads) must be smaller than kernel_shape \(kernel)")
+                }
+                let ceilMode = try context.int("ceil_mode", 0) != 0
+                geometry = try WindowGeometry(context, input: Array(input[2...]), kernel: kernel, ceilMode: ceilMode)
+                shape = Array(input[..<2]) + geometry.outputShape
+                count = try context.checkedCount(shape)
+                // A non-empty output bounds N·C and the output sizes; an empty one needs no windows.
+                guard count > 0 else {
+                    (planes, rows, columns, fullColumns) = (0, [], [], nil)
+                    return
+                }
+                let (h, w) = (geometry.height, geometry.width)
+                planes = input[0] * input[1]
+                rows = (0..<h.output).map { h.taps(at: $0) }
+                columns = (0..<w.output).map { w.taps(at: $0) }
+                let whole = columns.indices.allSatisfy { columns[$0].count == w.kernel && columns[$0].first == w.coordinate($0, tap: 0) }
+                fullColumns = whole ? (columns.first?.first ?? 0, w.stride, w.output, w.kernel) : nil
             }
-            let (h, w) = (geometry.height, geometry.width)
-            planes = input.shape[0] * input.shape[1]
-            rows = (0..<h.output).map { h.taps(at: $0) }
-            columns = (0..<w.output).map { w.taps(at: $0) }
-            let whole = columns.indices.allSatisfy { columns[$0].count == w.kernel && columns[$0].first == w.coordinate($0, tap: 0) }
-            fullColumns = whole ? (columns.first?.first ?? 0, w.stride, w.output, w.kernel) : nil
         }
 
         /// The output: `body(plane, input plane, output plane)` fills each plane's outputs, the
@@ -190,13 +207,14 @@ enum PoolKernels {
         func map(
             _ body: (_ plane: Int, _ source: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) -> Void
         ) -> [Float] {
+            let (count, planes, inputPlane) = (layout.count, layout.planes, layout.geometry.inputPlane)
             let parts = count >= 1 << 15 ? min(max(threads, 1), planes) : 1
             return output.make(count: count) { (out: UnsafeMutableBufferPointer<Float>) in
                 x.withUnsafeBufferPointer { x in
                     guard let source = x.baseAddress, let target = out.baseAddress else { return }
                     Parallel.run(parts: parts) { part in
                         for plane in Parallel.range(of: part, parts: parts, count: planes) {
-                            body(plane, source + plane * geometry.inputPlane, target + plane * outputPlane)
+                            body(plane, source + plane * inputPlane, target + plane * outputPlane)
                         }
                     }
                 }
