@@ -195,10 +195,11 @@ package struct QuantizationRange: Sendable, Hashable {
 }
 
 extension KernelContext {
-    /// The f32 scale at input `index`: one value (a scalar or a 1-element tensor), or `count` values
+    /// The scale at input `index` (f32, or f16 widened to f32): one value (a scalar or a 1-element tensor), or `count` values
     /// in a 1-D tensor when `count` is given (per channel); `what` names it in errors.
     func quantizationScales(_ index: Int, _ what: String, count: Int? = nil) throws(RuntimeError) -> [Float] {
-        let scale = try floatInput(index)
+        let scale = try input(index)
+        guard scale.dtype == .f32 || scale.dtype == .f16 else { throw error("\(what) must be f32 or f16, got \(scale.dtype)") }
         guard (scale.count == 1 && scale.shape.count <= 1) || (count != nil && scale.shape == [count!]) else {
             let allowed = count.map { "a scalar or [\($0)]" } ?? "a scalar"
             throw error("\(what) must be \(allowed), got shape \(scale.shape)")
