@@ -136,8 +136,8 @@ public final class Executor: Sendable {
         for (index, slots) in released { released[index] = slots.sorted() }
         var names = [String](repeating: "", count: slots.count)
         for (name, slot) in slots { names[slot] = name }
-        let plan = Self.planBuffers(
-            resolved, released: released, kept: kept, types: names.map { graph.valueTypes[$0] }, slotCount: slots.count)
+        let plan = BufferPlan(
+            outputs: resolved.map(\.outputs), released: released, kept: kept, types: names.map { graph.valueTypes[$0] })
         for index in resolved.indices {
             let step = resolved[index]
             resolved[index] = step.planned(
@@ -145,35 +145,7 @@ public final class Executor: Sendable {
         }
         steps = resolved
         slotCount = slots.count
-        (buffers, bufferCount) = plan
-    }
-
-    /// Gives every intermediate value a reusable buffer by liveness: a value takes a buffer freed
-    /// by a dead value of the same type (element type and dimensions, symbolic ones included, so
-    /// the sizes match at run time), else a new one. Graph outputs and constants get none.
-    private static func planBuffers(
-        _ steps: [Step], released: [Int: [Int]], kept: Set<Int>, types: [TensorType?], slotCount: Int
-    ) -> (buffers: [Int?], count: Int) {
-        var buffers = [Int?](repeating: nil, count: slotCount)
-        var free: [TensorType: [Int]] = [:]
-        var count = 0
-        for (index, step) in steps.enumerated() {
-            for case let slot? in step.outputs where !kept.contains(slot) && buffers[slot] == nil {
-                let type = types[slot]
-                guard type == nil || type?.dtype == .f32 else { continue }
-                if let type, type.shape != nil, let reused = free[type]?.popLast() {
-                    buffers[slot] = reused
-                } else {
-                    buffers[slot] = count
-                    count += 1
-                }
-            }
-            for slot in released[index] ?? [] {
-                guard let buffer = buffers[slot], let type = types[slot], type.shape != nil else { continue }
-                free[type, default: []].append(buffer)
-            }
-        }
-        return (buffers, count)
+        (buffers, bufferCount) = (plan.buffers, plan.count)
     }
 
     /// Idle workspaces kept between inferences: more concurrent inferences than this allocate

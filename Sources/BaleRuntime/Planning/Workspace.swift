@@ -2,8 +2,8 @@
 /// values, each kept in the buffer the executor's liveness plan gave the value, for the next value
 /// planned into that buffer (later in the same inference or in the next one).
 ///
-/// A buffer is only handed out for an output of exactly its element count, so a model with
-/// static shapes allocates no intermediate f32 memory once it has run once. The executor keeps
+/// A buffer is handed out for any output that fits its capacity (see ``BufferPlan``), so a model
+/// with static shapes allocates no intermediate f32 memory once it has run once. The executor keeps
 /// idle workspaces between inferences, one per concurrent inference.
 ///
 /// Not thread-safe: one inference uses it at a time, from the thread running the graph (kernels
@@ -16,12 +16,17 @@ final class Workspace: @unchecked Sendable {
         buffers = Array(repeating: [], count: count)
     }
 
-    /// The array kept in `buffer` when it holds exactly `count` elements, moved out (the buffer
-    /// is left empty), else `nil`.
+    /// The array kept in `buffer`, moved out (the buffer is left empty) and resized in place to
+    /// `count` elements (new elements are zero), when its capacity holds `count`; else `nil`.
     func take(_ buffer: Int, count: Int) -> [Float]? {
-        guard buffers[buffer].count == count, count > 0 else { return nil }
+        guard count > 0, buffers[buffer].capacity >= count else { return nil }
         var taken: [Float] = []
         swap(&taken, &buffers[buffer])
+        if taken.count > count {
+            taken.removeLast(taken.count - count)
+        } else if taken.count < count {
+            taken.append(contentsOf: repeatElement(0, count: count - taken.count))
+        }
         return taken
     }
 
