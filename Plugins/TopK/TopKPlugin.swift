@@ -29,24 +29,8 @@ public struct TopKPlugin: PostprocessPlugin {
         let config = context.config
         plugin = context.name
         k = try config.int("k", default: 5, in: 1...100_000) ?? 5
-        if let name = config.string("output") {
-            guard context.outputs.contains(where: { $0.name == name }) else {
-                throw PluginError(plugin: plugin, key: "output", "\"\(name)\" is not a model output (outputs: \(context.outputs.map(\.name).joined(separator: ", ")))")
-            }
-            output = name
-        } else {
-            guard let first = context.outputs.first(where: { $0.type.dtype == .f32 }) else {
-                throw PluginError(plugin: plugin, key: "output", "must be given: the model has no f32 output to take scores from")
-            }
-            output = first.name
-        }
-        labels = try config.string("labels").map { path throws(PluginError) in
-            let text = String(decoding: try context.asset(path, key: "labels"), as: UTF8.self)
-            // `\r\n` is one Character, and a newline, so both line ends split.
-            var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-            if lines.last == "" { lines.removeLast() }
-            return lines
-        }
+        output = try context.scoreOutput(key: "output")
+        labels = try context.labels(key: "labels")
     }
 
     public func postprocess(_ payload: Payload) throws -> Payload {

@@ -10,7 +10,18 @@ public struct InferenceRecord: Sendable {
         public var name: String
         /// How long it took.
         public var duration: Duration
+
+        /// A timing of `duration` for `name` in `stage` (`nil` for the model).
+        public init(stage: PluginStage?, name: String, duration: Duration) {
+            self.stage = stage
+            self.name = name
+            self.duration = duration
+        }
     }
+
+    /// The caller's id for the request, when it gave one (joins later ground-truth feedback,
+    /// see ``FeedbackMonitor``).
+    public var requestID: String?
 
     /// The request as given: raw payload, or tensors when preprocessing was skipped.
     public var request: Payload
@@ -24,6 +35,20 @@ public struct InferenceRecord: Sendable {
     public var timings: [Timing]
     /// The error that failed the inference, if any.
     public var error: PluginError?
+
+    /// A record of an inference of `request`; the other fields are filled in as it runs.
+    public init(
+        request: Payload, requestID: String? = nil, inputs: [String: Tensor]? = nil, outputs: [String: Tensor]? = nil,
+        response: Payload? = nil, timings: [Timing] = [], error: PluginError? = nil
+    ) {
+        self.request = request
+        self.requestID = requestID
+        self.inputs = inputs
+        self.outputs = outputs
+        self.response = response
+        self.timings = timings
+        self.error = error
+    }
 
     /// Whether the inference succeeded.
     public var succeeded: Bool { error == nil }

@@ -13,10 +13,16 @@ public struct PluginContext: Sendable {
     public var inputs: [ValueInfo]
     /// The model's outputs, in order.
     public var outputs: [ValueInfo]
+    /// The model's name and version (``ModelIdentity/unnamed`` when not known).
+    public var model: ModelIdentity
 
     /// Creates a context.
-    public init(name: String, config: PluginConfig, assets: [String: [UInt8]] = [:], inputs: [ValueInfo], outputs: [ValueInfo]) {
+    public init(
+        name: String, config: PluginConfig, assets: [String: [UInt8]] = [:], inputs: [ValueInfo], outputs: [ValueInfo],
+        model: ModelIdentity = .unnamed
+    ) {
         self.name = name
+        self.model = model
         self.config = config
         self.assets = assets
         self.inputs = inputs

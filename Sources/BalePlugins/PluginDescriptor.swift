@@ -13,7 +13,20 @@ public struct PluginDescriptor: Sendable {
     public let stage: PluginStage
     /// Accepted config keys, each with a one-line help text; any other key fails the load.
     public let keys: [String: String]
+    /// Makes the plugin for one loaded model.
     let make: @Sendable (PluginContext) throws -> PluginInstance
+    /// The build-time step of ``preparingAssets(_:)``, if any.
+    var prepare: (@Sendable (PluginContext) throws -> [String: [UInt8]])?
+
+    /// This plugin with a build-time step: `bale build` hands `prepare` a context whose
+    /// `assets` are the files given with `--plugin-asset` (by relative path), and ships the
+    /// files it returns under `plugins/<name>/` instead (e.g. `drift` turns a directory of
+    /// reference inputs into a small statistics file).
+    public func preparingAssets(_ prepare: @escaping @Sendable (PluginContext) throws -> [String: [UInt8]]) -> PluginDescriptor {
+        var descriptor = self
+        descriptor.prepare = prepare
+        return descriptor
+    }
 
     /// A preprocess plugin made by `make` at load time.
     public static func preprocess(

@@ -17,3 +17,17 @@ public struct PluginError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension PluginError {
+    /// Runs `body`, passing a ``PluginError`` through and turning any other error into
+    /// `plugin 'PLUGIN': WHAT: <error>`.
+    static func naming<T>(_ plugin: String, _ what: String, _ body: () throws -> T) throws(PluginError) -> T {
+        do {
+            return try body()
+        } catch let error as PluginError {
+            throw error
+        } catch {
+            throw PluginError(plugin: plugin, "\(what): \(error)")
+        }
+    }
+}

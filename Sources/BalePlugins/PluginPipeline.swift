@@ -1,4 +1,4 @@
-import BaleBundle
+public import BaleBundle
 public import BaleGraph
 public import BaleRuntime
 import Logging
@@ -34,8 +34,10 @@ public struct PluginPipeline: Sendable {
     /// Resolves the plugins `model`'s manifest declares, with the assets its bundle holds.
     /// - Throws: a ``PluginError`` naming the plugin (and key) that is unknown or misconfigured.
     public init(model: BundledModel, registry: PluginRegistry) throws(PluginError) {
+        let manifest = model.info.manifest
         let plugins = try registry.resolve(
-            model.info.manifest.plugins, files: model.pluginFiles, inputs: model.graph.inputs, outputs: model.graph.outputs)
+            manifest.plugins, files: model.pluginFiles, inputs: model.graph.inputs, outputs: model.graph.outputs,
+            model: ModelIdentity(name: manifest.name, version: manifest.version))
         let executor = model.executor
         self.init(plugins: plugins) { feeds in try executor.run(feeds) }
     }
@@ -48,10 +50,12 @@ public struct PluginPipeline: Sendable {
     ///   - request: a raw request (JSON or bytes) for the preprocess chain, or the model's input
     ///     tensors, which skip it.
     ///   - postprocess: whether to run the postprocess chain (else the response is the outputs).
+    ///   - requestID: the caller's id for the request, handed to monitors so that ground truth
+    ///     given later with ``feedback(requestID:label:)`` can be joined with this prediction.
     /// - Returns: the response: what the last postprocess plugin returned, or the output tensors.
     /// - Throws: a ``PluginError`` naming the plugin, or `model`, that failed.
-    public func infer(_ request: Payload, postprocess: Bool = true) throws(PluginError) -> Payload {
-        var record = InferenceRecord(request: request, timings: [])
+    public func infer(_ request: Payload, postprocess: Bool = true, requestID: String? = nil) throws(PluginError) -> Payload {
+        var record = InferenceRecord(request: request, requestID: requestID)
         defer { notifyMonitors(record) }
         do throws(PluginError) {
             var payload = request
@@ -81,16 +85,12 @@ public struct PluginPipeline: Sendable {
         for plugin in plugins where plugin.stage == stage {
             let input = payload
             payload = try timed(plugin.name, stage: stage, record: &record) { () throws(PluginError) in
-                do {
+                try PluginError.naming(plugin.name, "\(stage) failed") {
                     switch plugin.instance {
-                    case .preprocess(let p): return try p.preprocess(input)
-                    case .postprocess(let p): return try p.postprocess(input)
-                    case .monitor: return input
+                    case .preprocess(let p): try p.preprocess(input)
+                    case .postprocess(let p): try p.postprocess(input)
+                    case .monitor: input
                     }
-                } catch let error as PluginError {
-                    throw error
-                } catch {
-                    throw PluginError(plugin: plugin.name, "\(stage) failed: \(error)")
                 }
             }
         }
@@ -119,5 +119,24 @@ public struct PluginPipeline: Sendable {
                 ])
             }
         }
+    }
+}
+
+extension PluginPipeline {
+    /// Hands the true `label` of the earlier request `requestID` (given to
+    /// ``infer(_:postprocess:requestID:)``) to every ``FeedbackMonitor``.
+    /// - Returns: each feedback monitor's figures by plugin name; a monitor that held no
+    ///   prediction for `requestID` is left out.
+    /// - Throws: a ``PluginError`` naming the monitor that refused the feedback (e.g. an
+    ///   unknown label); unlike ``MonitorPlugin/observe(_:)``, the caller asked for this.
+    public func feedback(requestID: String, label: String) throws(PluginError) -> [String: JSONValue] {
+        var figures: [String: JSONValue] = [:]
+        for plugin in plugins {
+            guard case .monitor(let monitor as any FeedbackMonitor) = plugin.instance else { continue }
+            figures[plugin.name] = try PluginError.naming(plugin.name, "feedback failed") {
+                try monitor.feedback(requestID: requestID, label: label)
+            }
+        }
+        return figures
     }
 }

@@ -41,30 +41,46 @@ public struct PluginRegistry: Sendable {
     ///   - files: the bundle's files under `plugins/`, by bundle path (`plugins/topk/labels.txt`).
     ///   - inputs: the model's inputs.
     ///   - outputs: the model's outputs.
+    ///   - model: the model's name and version, for plugins that label what they export.
     /// - Throws: a ``PluginError`` naming the plugin (and the key, for config errors).
     public func resolve(
-        _ declarations: [Manifest.Plugin], files: [String: [UInt8]], inputs: [ValueInfo], outputs: [ValueInfo]
+        _ declarations: [Manifest.Plugin], files: [String: [UInt8]], inputs: [ValueInfo], outputs: [ValueInfo],
+        model: ModelIdentity = .unnamed
     ) throws(PluginError) -> [ResolvedPlugin] {
         var resolved: [ResolvedPlugin] = []
         for declaration in declarations {
-            let descriptor = try descriptor(named: declaration.name)
-            guard declaration.stage == descriptor.stage.rawValue else {
-                throw PluginError(plugin: declaration.name, "is a \(descriptor.stage) plugin, but the manifest declares it as '\(declaration.stage)'")
-            }
-            let config = try PluginConfig(plugin: declaration.name, manifest: declaration.config)
-            try check(config, against: descriptor)
-            let context = PluginContext(
-                name: declaration.name, config: config, assets: Self.assets(of: declaration.name, in: files),
-                inputs: inputs, outputs: outputs)
-            do {
-                resolved.append(ResolvedPlugin(name: declaration.name, instance: try descriptor.make(context)))
-            } catch let error as PluginError {
-                throw error
-            } catch {
-                throw PluginError(plugin: declaration.name, "cannot be set up: \(error)")
-            }
+            let (descriptor, context) = try checked(
+                declaration, assets: Self.assets(of: declaration.name, in: files), inputs: inputs, outputs: outputs, model: model)
+            let instance = try PluginError.naming(declaration.name, "cannot be set up") { try descriptor.make(context) }
+            resolved.append(ResolvedPlugin(name: declaration.name, instance: instance))
         }
         return resolved
+    }
+
+    /// The assets the bundle ships for `declaration`, given the files of `--plugin-asset`
+    /// (by path relative to `plugins/<name>/`): those files as they are, or what the plugin's
+    /// build-time step (``PluginDescriptor/preparingAssets(_:)``) makes of them.
+    /// - Throws: a ``PluginError`` naming the plugin (and key).
+    public func prepareAssets(
+        _ declaration: Manifest.Plugin, assets: [String: [UInt8]], inputs: [ValueInfo], outputs: [ValueInfo]
+    ) throws(PluginError) -> [String: [UInt8]] {
+        let (descriptor, context) = try checked(declaration, assets: assets, inputs: inputs, outputs: outputs, model: .unnamed)
+        guard let prepare = descriptor.prepare else { return assets }
+        return try PluginError.naming(declaration.name, "cannot prepare its assets") { try prepare(context) }
+    }
+
+    /// The descriptor of `declaration`, once its stage and keys are checked, and its context.
+    private func checked(
+        _ declaration: Manifest.Plugin, assets: [String: [UInt8]], inputs: [ValueInfo], outputs: [ValueInfo], model: ModelIdentity
+    ) throws(PluginError) -> (PluginDescriptor, PluginContext) {
+        let descriptor = try descriptor(named: declaration.name)
+        guard declaration.stage == descriptor.stage.rawValue else {
+            throw PluginError(plugin: declaration.name, "is a \(descriptor.stage) plugin, but the manifest declares it as '\(declaration.stage)'")
+        }
+        let config = try PluginConfig(plugin: declaration.name, manifest: declaration.config)
+        try check(config, against: descriptor)
+        let context = PluginContext(name: declaration.name, config: config, assets: assets, inputs: inputs, outputs: outputs, model: model)
+        return (descriptor, context)
     }
 
     /// Refuses keys the plugin does not accept, listing those it does.
