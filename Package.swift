@@ -26,7 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // MARK: - System libraries (Debian: libarchive-dev, libzstd-dev)
@@ -76,8 +78,16 @@ let package = Package(
         .target(name: "ImagePlugin", dependencies: ["BalePlugins", "BaleGraph", "CPNG"], path: "Plugins/Image", swiftSettings: strictSettings),
         .target(name: "TopKPlugin", dependencies: ["BalePlugins", "BaleBundle", "BaleGraph"], path: "Plugins/TopK", swiftSettings: strictSettings),
         .target(
+            name: "MetricsPlugin",
+            dependencies: [
+                "BalePlugins", .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Plugins/Metrics",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "BuiltinPlugins",
-            dependencies: ["BalePlugins", "NormalizePlugin", "ImagePlugin", "TopKPlugin"],
+            dependencies: ["BalePlugins", "NormalizePlugin", "ImagePlugin", "TopKPlugin", "MetricsPlugin"],
             path: "Plugins/Builtin",
             swiftSettings: strictSettings
         ),
@@ -184,6 +194,11 @@ let package = Package(
             name: "ImagePluginTests",
             dependencies: ["ImagePlugin", "BalePlugins", "BaleBundle", "BaleGraph"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MetricsPluginTests",
+            dependencies: ["MetricsPlugin", "BalePlugins", "BaleGraph", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strictSettings
         ),
         .testTarget(

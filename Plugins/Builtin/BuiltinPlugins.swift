@@ -1,14 +1,17 @@
 public import BalePlugins
 import ImagePlugin
+import MetricsPlugin
 import NormalizePlugin
 import TopKPlugin
 
 /// The plugins that ship with Bale (`Plugins/*`), for the `bale` and `bale-runtime` tools and
-/// any program embedding the runtime.
+/// any program embedding the runtime. The monitors among them export to
+/// `MetricsExport.shared` and log through swift-log.
 public enum BuiltinPlugins {
     /// Every built-in plugin's descriptor.
     public static let descriptors: [PluginDescriptor] = [
         ImagePlugin.descriptor, NormalizePlugin.descriptor, TopKPlugin.descriptor,
+        MetricsPlugin.descriptor,
     ]
 
     /// Adds every built-in plugin to `registry`.
