@@ -86,8 +86,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "JSONLogPlugin",
+            dependencies: ["BalePlugins", "BaleBundle", "BaleGraph", "BaleRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/JSONLog",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "BuiltinPlugins",
-            dependencies: ["BalePlugins", "NormalizePlugin", "ImagePlugin", "TopKPlugin", "MetricsPlugin"],
+            dependencies: ["BalePlugins", "NormalizePlugin", "ImagePlugin", "TopKPlugin", "MetricsPlugin", "JSONLogPlugin"],
             path: "Plugins/Builtin",
             swiftSettings: strictSettings
         ),
@@ -145,7 +151,7 @@ let package = Package(
         // MARK: - Test support
         .target(
             name: "BaleTesting",
-            dependencies: ["BaleBundle", "CArchive", "CZstd"],
+            dependencies: ["BaleBundle", "CArchive", "CZstd", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -199,6 +205,11 @@ let package = Package(
         .testTarget(
             name: "MetricsPluginTests",
             dependencies: ["MetricsPlugin", "BalePlugins", "BaleGraph", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "JSONLogPluginTests",
+            dependencies: ["JSONLogPlugin", "BalePlugins", "BaleBundle", "BaleGraph", "BaleTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

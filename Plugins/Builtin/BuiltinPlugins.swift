@@ -1,5 +1,6 @@
 public import BalePlugins
 import ImagePlugin
+import JSONLogPlugin
 import MetricsPlugin
 import NormalizePlugin
 import TopKPlugin
@@ -11,7 +12,7 @@ public enum BuiltinPlugins {
     /// Every built-in plugin's descriptor.
     public static let descriptors: [PluginDescriptor] = [
         ImagePlugin.descriptor, NormalizePlugin.descriptor, TopKPlugin.descriptor,
-        MetricsPlugin.descriptor,
+        MetricsPlugin.descriptor, JSONLogPlugin.descriptor,
     ]
 
     /// Adds every built-in plugin to `registry`.

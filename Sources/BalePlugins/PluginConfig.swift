@@ -61,6 +61,15 @@ public struct PluginConfig: Sendable, Hashable {
         return numbers
     }
 
+    /// `key` as one finite number in `range`, or `defaultValue` when it is not set.
+    public func number(_ key: String, default defaultValue: Double, in range: ClosedRange<Double>) throws(PluginError) -> Double {
+        guard let text = values[key] else { return defaultValue }
+        guard let value = Double(text), range.contains(value) else {
+            throw PluginError(plugin: plugin, key: key, "\"\(text)\" must be a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
     /// `key` as one of `choices`, or `nil` when it is not set.
     public func choice(_ key: String, from choices: [String]) throws(PluginError) -> String? {
         guard let text = values[key] else { return nil }
