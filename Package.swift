@@ -92,8 +92,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "QualityPlugin",
+            dependencies: ["BalePlugins", "BaleBundle", "BaleGraph", "MetricsPlugin", .product(name: "CoreMetrics", package: "swift-metrics")],
+            path: "Plugins/Quality",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "BuiltinPlugins",
-            dependencies: ["BalePlugins", "NormalizePlugin", "ImagePlugin", "TopKPlugin", "MetricsPlugin", "JSONLogPlugin"],
+            dependencies: ["BalePlugins", "NormalizePlugin", "ImagePlugin", "TopKPlugin", "MetricsPlugin", "JSONLogPlugin", "QualityPlugin"],
             path: "Plugins/Builtin",
             swiftSettings: strictSettings
         ),
@@ -210,6 +216,11 @@ let package = Package(
         .testTarget(
             name: "JSONLogPluginTests",
             dependencies: ["JSONLogPlugin", "BalePlugins", "BaleBundle", "BaleGraph", "BaleTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "QualityPluginTests",
+            dependencies: ["QualityPlugin", "MetricsPlugin", "BalePlugins", "BaleBundle", "BaleGraph", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strictSettings
         ),
         .testTarget(

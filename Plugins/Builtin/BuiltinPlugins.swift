@@ -3,6 +3,7 @@ import ImagePlugin
 import JSONLogPlugin
 import MetricsPlugin
 import NormalizePlugin
+import QualityPlugin
 import TopKPlugin
 
 /// The plugins that ship with Bale (`Plugins/*`), for the `bale` and `bale-runtime` tools and
@@ -12,7 +13,7 @@ public enum BuiltinPlugins {
     /// Every built-in plugin's descriptor.
     public static let descriptors: [PluginDescriptor] = [
         ImagePlugin.descriptor, NormalizePlugin.descriptor, TopKPlugin.descriptor,
-        MetricsPlugin.descriptor, JSONLogPlugin.descriptor,
+        MetricsPlugin.descriptor, JSONLogPlugin.descriptor, QualityPlugin.descriptor,
     ]
 
     /// Adds every built-in plugin to `registry`.
