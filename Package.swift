@@ -98,8 +98,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "DriftPlugin",
+            dependencies: [
+                "BalePlugins", "BaleBundle", "BaleGraph", "BaleRuntime", "MetricsPlugin",
+                .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/Drift",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "BuiltinPlugins",
-            dependencies: ["BalePlugins", "NormalizePlugin", "ImagePlugin", "TopKPlugin", "MetricsPlugin", "JSONLogPlugin", "QualityPlugin"],
+            dependencies: ["BalePlugins", "NormalizePlugin", "ImagePlugin", "TopKPlugin", "MetricsPlugin", "JSONLogPlugin", "QualityPlugin", "DriftPlugin"],
             path: "Plugins/Builtin",
             swiftSettings: strictSettings
         ),
@@ -221,6 +230,14 @@ let package = Package(
         .testTarget(
             name: "QualityPluginTests",
             dependencies: ["QualityPlugin", "MetricsPlugin", "BalePlugins", "BaleBundle", "BaleGraph", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DriftPluginTests",
+            dependencies: [
+                "DriftPlugin", "MetricsPlugin", "BalePlugins", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

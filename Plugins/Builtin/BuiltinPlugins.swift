@@ -1,4 +1,5 @@
 public import BalePlugins
+import DriftPlugin
 import ImagePlugin
 import JSONLogPlugin
 import MetricsPlugin
@@ -13,7 +14,7 @@ public enum BuiltinPlugins {
     /// Every built-in plugin's descriptor.
     public static let descriptors: [PluginDescriptor] = [
         ImagePlugin.descriptor, NormalizePlugin.descriptor, TopKPlugin.descriptor,
-        MetricsPlugin.descriptor, JSONLogPlugin.descriptor, QualityPlugin.descriptor,
+        MetricsPlugin.descriptor, JSONLogPlugin.descriptor, QualityPlugin.descriptor, DriftPlugin.descriptor,
     ]
 
     /// Adds every built-in plugin to `registry`.

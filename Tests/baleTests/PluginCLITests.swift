@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (["--plugin", "resize"], "error: plugin 'resize': is not a known plugin (known: image, jsonlog, metrics, normalize, quality, topk)"),
+        (["--plugin", "resize"], "error: plugin 'resize': is not a known plugin (known: drift, image, jsonlog, metrics, normalize, quality, topk)"),
         (["--plugin", "topk:top=3"], "error: plugin 'topk': key 'top': is not a known key (accepted: k, labels, output)"),
         (["--plugin", "normalize:std=0"], "error: plugin 'normalize': key 'std': value 1 is 0; a standard deviation must not be zero"),
         (["--plugin", "topk:labels=labels.txt"], "error: plugin 'topk': key 'labels': asset 'labels.txt' is not in the bundle (plugins/topk/ holds nothing); add it with --plugin-asset topk=FILE"),
@@ -125,7 +125,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (Manifest.Plugin(name: "resize", stage: "preprocess"), "error: plugin 'resize': is not a known plugin (known: image, jsonlog, metrics, normalize, quality, topk)"),
+        (Manifest.Plugin(name: "resize", stage: "preprocess"), "error: plugin 'resize': is not a known plugin (known: drift, image, jsonlog, metrics, normalize, quality, topk)"),
         (Manifest.Plugin(name: "topk", stage: "postprocess", config: ["k": .string("zero")]), "error: plugin 'topk': key 'k': \"zero\" must be a whole number from 1 to 100000"),
         (Manifest.Plugin(name: "topk", stage: "postprocess", config: ["labels": .string("names.txt")]), "error: plugin 'topk': key 'labels': asset 'names.txt' is not in the bundle (plugins/topk/ holds labels.txt); add it with --plugin-asset topk=FILE"),
         (Manifest.Plugin(name: "topk", stage: "preprocess"), "error: plugin 'topk': is a postprocess plugin, but the manifest declares it as 'preprocess'"),
