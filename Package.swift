@@ -197,7 +197,7 @@ let package = Package(
         ),
         .testTarget(
             name: "baleTests",
-            dependencies: ["bale", "bale-runtime", "BaleBundle", "BaleTesting"],
+            dependencies: ["bale", "bale-runtime", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleTesting"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -31,6 +31,12 @@ public struct Run: ParsableCommand {
             {"shape": [...], "data": [...]}). These skip the preprocess plugins; postprocess \
             plugins still run, and print their response as JSON, unless --no-postprocess.
 
+            Feedback: --feedback LABEL gives the true label of this very request to the bundle's \
+            feedback monitors (the quality plugin) right after the inference, and prints their \
+            figures as a second JSON line, {"feedback": {"quality": {...}}}. One process is one \
+            inference, so the figures cover this request only; a long-running host (the sidecar) \
+            joins feedback arriving later through PluginPipeline.feedback(requestID:label:).
+
             Outputs: with --output-dir, one DIR/<output>.npy per model output (bytes outside \
             A-Z a-z 0-9 . _ - are written as %XX, so 'out/0' becomes 'out%2F0.npy'); with --json, \
             a JSON object on stdout; otherwise a short summary on stdout.
@@ -48,6 +54,9 @@ public struct Run: ParsableCommand {
 
     @Option(help: ArgumentHelp("A raw request for the preprocess plugins: a file (PNG, JSON, ...) or - for stdin. Prints the response as JSON.", valueName: "file"))
     var raw: String?
+
+    @Option(help: ArgumentHelp("The true label of this request, a class index or label, for the quality plugin. Prints its figures.", valueName: "label"))
+    var feedback: String?
 
     @Flag(name: .customLong("no-postprocess"), help: "Skip the bundle's postprocess plugins and print the output tensors (with --input or --json).")
     var noPostprocess = false
@@ -88,8 +97,21 @@ public struct Run: ParsableCommand {
         } else {
             request = .tensors(try json.map { try jsonFeeds($0, graph: model.graph) } ?? readInputFiles(inputs))
         }
+        let requestID = UUID().uuidString
+        try printResponse(try pipeline.infer(request, postprocess: !noPostprocess, requestID: requestID), graph: model.graph)
+        if let feedback {
+            let figures = try pipeline.feedback(requestID: requestID, label: feedback)
+            guard !figures.isEmpty else {
+                throw RuntimeError("--feedback: no plugin of this bundle takes feedback; build it with --plugin quality")
+            }
+            print(String(decoding: JSONValue.object(["feedback": .object(figures)]).canonicalBytes, as: UTF8.self))
+        }
+    }
+
+    /// Prints the response: JSON as it is, tensors as --output-dir, --json or the summary ask.
+    private func printResponse(_ response: Payload, graph: Graph) throws {
         let outputs: [String: Tensor]
-        switch try pipeline.infer(request, postprocess: !noPostprocess) {
+        switch response {
         case .json(let response):
             print(String(decoding: response.canonicalBytes, as: UTF8.self))
             return
@@ -98,7 +120,7 @@ public struct Run: ParsableCommand {
         case .tensors(let tensors):
             outputs = tensors
         }
-        let ordered = model.graph.outputs.compactMap { info in outputs[info.name].map { (info.name, $0) } }
+        let ordered = graph.outputs.compactMap { info in outputs[info.name].map { (info.name, $0) } }
 
         if let outputDirectory {
             do {

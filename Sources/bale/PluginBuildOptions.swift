@@ -13,7 +13,7 @@ struct PluginBuildOptions: ParsableArguments {
     var plugins: [String] = []
 
     @Option(name: .customLong("plugin-asset"), help: ArgumentHelp(
-        "Ship a file (or a directory's files) as plugin NAME's asset under plugins/NAME/ in the bundle, repeatable.",
+        "Ship a file (or a directory's files) as plugin NAME's asset under plugins/NAME/ in the bundle, repeatable (drift=DIR: reference .npy inputs, stored as statistics).",
         valueName: "name=path"))
     var assets: [String] = []
 
@@ -32,7 +32,7 @@ struct PluginBuildOptions: ParsableArguments {
             let (name, config) = try Self.parse(option)
             declarations.append(Manifest.Plugin(name: name, stage: try registry.descriptor(named: name).stage.rawValue, config: config.manifestValue))
         }
-        var files: [PayloadFile] = []
+        var given: [String: [PayloadFile]] = [:]
         var bytes: [String: [UInt8]] = [:]
         for option in assets {
             guard let equals = option.firstIndex(of: "="), equals != option.startIndex, option.index(after: equals) != option.endIndex else {
@@ -48,10 +48,21 @@ struct PluginBuildOptions: ParsableArguments {
                     throw ValidationError("--plugin-asset '\(option)': cannot read '\(path)'")
                 }
                 bytes[file.path] = Array(data)
-                files.append(file)
+                given[name, default: []].append(file)
             }
         }
-        _ = try registry.resolve(declarations, files: bytes, inputs: inputs, outputs: outputs)
+        var files: [PayloadFile] = []
+        var shipped: [String: [UInt8]] = [:]
+        for declaration in declarations {
+            let prefix = PluginRegistry.assetDirectory(of: declaration.name)
+            let plugin = given[declaration.name] ?? []
+            let assets = Dictionary(uniqueKeysWithValues: plugin.map { (String($0.path.dropFirst(prefix.count)), bytes[$0.path] ?? []) })
+            let prepared = try registry.prepareAssets(declaration, assets: assets, inputs: inputs, outputs: outputs)
+            // Files shipped as given are streamed from disk; what a build-time step made is written from memory.
+            files += prepared == assets ? plugin : prepared.sorted { $0.key < $1.key }.map { PayloadFile(path: prefix + $0.key, bytes: $0.value) }
+            for (path, data) in prepared { shipped[prefix + path] = data }
+        }
+        _ = try registry.resolve(declarations, files: shipped, inputs: inputs, outputs: outputs)
         return Resolved(declarations: declarations, assets: files)
     }
 
