@@ -8,8 +8,9 @@ public import Logging
 /// `bale.jsonlog`, level info; failed inferences at level warning).
 ///
 /// The message is one canonical JSON object:
-/// `{"error": "...", "latency_ms": 3.4, "model": "digits", "outcome": "ok", "request_id": "…",
-/// "timings_ms": {"image": 0.3, "model": 3, "topk": 0.1}, "version": "1.0"}` (`error` only on
+/// `{"error": "...", "latency_ms": 3.412, "model": "digits", "outcome": "ok", "request_id": "…",
+/// "timings_ms": {"image": 0.3, "model": 3.012, "topk": 0.1}, "version": "1.0"}` (milliseconds to
+/// the microsecond; `error` only on
 /// failure, `request_id` only when the caller gave one). A fraction `rate` of inferences also
 /// carry what they saw: `inputs` and `outputs` (tensors as `{"dtype", "shape", "data"}`) and
 /// the JSON `response`.
@@ -45,8 +46,8 @@ public struct JSONLogPlugin: MonitorPlugin {
         var entry: [String: JSONValue] = [
             "model": .string(model.name), "version": .string(model.version),
             "outcome": .string(record.succeeded ? "ok" : "error"),
-            "latency_ms": .number(record.totalDuration.inSeconds * 1000),
-            "timings_ms": .object(Dictionary(record.timings.map { ($0.name, $0.duration) }, uniquingKeysWith: +).mapValues { .number($0.inSeconds * 1000) }),
+            "latency_ms": Self.milliseconds(record.totalDuration),
+            "timings_ms": .object(Dictionary(record.timings.map { ($0.name, $0.duration) }, uniquingKeysWith: +).mapValues(Self.milliseconds)),
         ]
         if let id = record.requestID { entry["request_id"] = .string(id) }
         if let error = record.error { entry["error"] = .string(error.message) }
@@ -57,5 +58,10 @@ public struct JSONLogPlugin: MonitorPlugin {
         }
         let line = Logger.Message(stringLiteral: String(decoding: JSONValue.object(entry).canonicalBytes, as: UTF8.self))
         logger.log(level: record.succeeded ? .info : .warning, line)
+    }
+
+    /// `duration` in milliseconds, to the microsecond.
+    static func milliseconds(_ duration: Duration) -> JSONValue {
+        .number((duration.inSeconds * 1_000_000).rounded() / 1000)
     }
 }
