@@ -203,7 +203,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BalePluginsTests",
-            dependencies: ["BalePlugins", "BaleBundle", "BaleGraph"],
+            dependencies: ["BalePlugins", "BaleBundle", "BaleGraph", "BaleTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,7 +1,7 @@
 public import BaleBundle
 public import BaleGraph
 public import BaleRuntime
-import Logging
+public import Logging
 
 /// Runs one model with its plugins: preprocess chain → model → postprocess chain → monitors.
 ///
@@ -23,11 +23,16 @@ public struct PluginPipeline: Sendable {
     private let runModel: @Sendable ([String: Tensor]) throws -> [String: Tensor]
     private let failures = Counter()
 
-    static let logger = Logger(label: "bale.plugins")
+    private let logger: Logger
 
-    /// A pipeline around `runModel` with already resolved `plugins`.
-    public init(plugins: [ResolvedPlugin], runModel: @escaping @Sendable ([String: Tensor]) throws -> [String: Tensor]) {
+    /// A pipeline around `runModel` with already resolved `plugins`, logging monitor failures
+    /// to `logger` (by default `bale.plugins`).
+    public init(
+        plugins: [ResolvedPlugin], logger: Logger = Logger(label: "bale.plugins"),
+        runModel: @escaping @Sendable ([String: Tensor]) throws -> [String: Tensor]
+    ) {
         self.plugins = plugins
+        self.logger = logger
         self.runModel = runModel
     }
 
@@ -114,7 +119,7 @@ public struct PluginPipeline: Sendable {
                 try monitor.observe(record)
             } catch {
                 failures.increment()
-                Self.logger.error("monitor plugin failed; the inference result is unchanged", metadata: [
+                logger.error("monitor plugin failed; the inference result is unchanged", metadata: [
                     "plugin": "\(plugin.name)", "error": "\(error)",
                 ])
             }

@@ -1,6 +1,8 @@
 import BaleBundle
 import BaleGraph
 import BalePlugins
+import BaleTesting
+import Logging
 import Testing
 
 @Suite struct PipelineTests {
@@ -42,6 +44,26 @@ import Testing
         #expect(chain.monitorFailures == 3)
         // A monitor after the failing one still sees every inference.
         #expect(recorder.records.count == 3)
+    }
+
+    @Test func aThrowingMonitorIsLoggedNamingItAndLeavesAFailedInferenceItsOwnError() throws {
+        let capture = LogCapture()
+        let recorder = Recording()
+        let chain = try pipeline(["parse", "fail-monitor", "record", "fail-post"], registry: testRegistry(recorder: recorder), logger: capture.logger)
+        let error = #expect(throws: PluginError.self) { try chain.infer(.json([.number(1)])) }
+        #expect(error?.message == "plugin 'fail-post': postprocess failed: boom")
+        #expect(chain.monitorFailures == 1)
+        #expect(recorder.records.map(\.error) == [error])
+        let logged = try #require(capture.events.first)
+        #expect(capture.events.count == 1)
+        #expect(logged.level == .error)
+        #expect(logged.message == "monitor plugin failed; the inference result is unchanged")
+        #expect(logged.metadata["plugin"] == "fail-monitor")
+        #expect(logged.metadata["error"] == "boom")
+        // Still healthy: the next request runs the whole chain again.
+        #expect(throws: PluginError.self) { try chain.infer(.json([.number(2)])) }
+        #expect(chain.monitorFailures == 2)
+        #expect(recorder.records.count == 2)
     }
 
     @Test func monitorsSeeInputsOutputsTimingsAndFailures() throws {

@@ -1,6 +1,7 @@
 import BaleBundle
 import BaleGraph
 import BalePlugins
+import Logging
 
 /// A model signature of one f32 input `x` [batch, 2] and one f32 output `y` [batch, 2].
 let inputs = [ValueInfo(name: "x", type: TensorType(dtype: .f32, shape: [.symbolic("batch"), .fixed(2)]))]
@@ -55,12 +56,12 @@ func testRegistry(recorder: Recording = Recording()) -> PluginRegistry {
 }
 
 /// A pipeline over a model that doubles `x` into `y`.
-func pipeline(_ names: [String], registry: PluginRegistry = testRegistry()) throws -> PluginPipeline {
+func pipeline(_ names: [String], registry: PluginRegistry = testRegistry(), logger: Logger = Logger(label: "bale.plugins")) throws -> PluginPipeline {
     let declarations = try names.map { name in
         Manifest.Plugin(name: name, stage: try registry.descriptor(named: name).stage.rawValue)
     }
     let plugins = try registry.resolve(declarations, files: [:], inputs: inputs, outputs: outputs)
-    return PluginPipeline(plugins: plugins) { feeds in
+    return PluginPipeline(plugins: plugins, logger: logger) { feeds in
         guard let x = feeds["x"] else { throw PluginError("no x") }
         return ["y": Tensor(shape: x.shape, floats: x.asFloats.map { $0 * 2 })]
     }
