@@ -3,7 +3,8 @@ import BaleGraph
 extension KernelRegistry {
     /// Bale's fused int8 operators, by key.
     static let fusedQuantizationKernels: [String: KernelFunction] = [
-        DynamicQuantizedMatMul.key: DynamicQuantizedMatMul.run
+        DynamicQuantizedMatMul.key: DynamicQuantizedMatMul.run,
+        DynamicQuantizedConv.key: DynamicQuantizedConv.run,
     ]
 }
 
@@ -39,21 +40,13 @@ enum DynamicQuantizedMatMul {
         guard let k = x.shape.last, x.shape.count >= 1 else { throw context.error("X must have rank >= 1, got \(x.shape)") }
         let weights = try Weights(context)
         guard weights.k == k else { throw context.error("X \(x.shape) does not fit W [\(weights.k), \(weights.n)]") }
-        let scales = try context.floatInput(2).asFloats
-        guard [1, weights.n].contains(scales.count) else {
-            throw context.error("W scale must hold 1 or \(weights.n) values, got \(scales.count)")
-        }
-        let bias = context.optionalInput(3) == nil ? nil : try context.floatInput(3).asFloats
-        if let bias, bias.count != weights.n { throw context.error("bias must hold \(weights.n) values, got \(bias.count)") }
-        let activation = try FusedActivation(context)
+        let inputs = try DynamicQuantizationInputs(context, outputs: weights.n)
         let shape = Array(x.shape.dropLast()) + [weights.n]
         let count = try context.checkedCount(shape)
         let m = k > 0 ? x.count / k : Shapes.count(Array(x.shape.dropLast())) ?? 0
 
-        let values = x.asFloats
-        let (scale, zeroPoint, aScale) = try activationParameters(context, values)
-        let quantized = Quantization.quantizeDynamic(values, scale: scale, zeroPoint: zeroPoint, threads: context.threads)
-        let dequantization = QGemmDequantization(aScale: aScale, bScales: scales, bias: bias)
+        let (quantized, zeroPoint, aScale) = try DynamicQuantizationInputs.quantize(x.asFloats, context)
+        let dequantization = inputs.dequantization(aScale: aScale, columns: 0..<weights.n)
         var failed = false
         let y = context.output().make(count: count) { (out: UnsafeMutableBufferPointer<Float>) in
             out.initialize(repeating: 0)
@@ -64,27 +57,10 @@ enum DynamicQuantizedMatMul {
                     m: m, a: activations, packed: weights.packed, dequantization: dequantization, into: target,
                     ldy: weights.n, threads: context.threads)
             }
-            activation?.apply(to: out)
+            inputs.activation?.apply(to: out)
         }
         guard !failed else { throw context.error("out of memory: the int8 product could not allocate its scratch") }
         return [Tensor(shape: shape, floats: y)]
-    }
-
-    /// X's quantization scale and zero point, and the factor the product's scale still lacks:
-    /// x_scale when it is computed from `values` now, 1 when the node gives it (static).
-    private static func activationParameters(
-        _ context: KernelContext, _ values: [Float]
-    ) throws(RuntimeError) -> (scale: Float, zeroPoint: UInt8, aScale: Float) {
-        guard context.optionalInput(4) != nil || context.optionalInput(5) != nil else {
-            let (scale, zeroPoint) = Quantization.dynamicParameters(values, threads: context.threads)
-            return (scale, zeroPoint, scale)
-        }
-        guard context.optionalInput(4) != nil, context.optionalInput(5) != nil else {
-            throw context.error("x_scale and x_zero_point must be given together")
-        }
-        let scale = try context.quantizationScales(4, "x_scale")[0]
-        let zeroPoint = try context.zeroPoints(5, "x_zero_point", types: [.u8])[0]
-        return (scale, UInt8(zeroPoint), 1)
     }
 
     /// Packs W once at load for the int8 kernel.

@@ -15,6 +15,7 @@ public enum KernelRegistry {
     /// Load-time preparation per operator (weights packed once instead of on every run).
     public static let preparers: [String: KernelPreparer] = [
         "Gemm": Linear.prepareGemm, "MatMul": Linear.prepareMatMul, DynamicQuantizedMatMul.key: DynamicQuantizedMatMul.prepare,
+        DynamicQuantizedConv.key: DynamicQuantizedConv.prepare,
     ]
 
     /// The registry key of an operator.

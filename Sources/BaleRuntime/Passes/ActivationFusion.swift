@@ -4,7 +4,9 @@ public import BaleGraph
 /// into MatMul (as its third input), so kernels apply them while the output is still in cache.
 public enum ActivationFusion {
     /// Producers that take a fused activation, by registry key.
-    static let producers: Set<String> = ["Gemm", "MatMul", "Conv", DynamicQuantizedMatMul.key]
+    static let producers: Set<String> = [
+        "Gemm", "MatMul", "Conv", DynamicQuantizedMatMul.key, DynamicQuantizedConv.key,
+    ]
 
     /// The graph with every fusable pair merged.
     public static func run(_ graph: Graph) -> Graph {

@@ -1,8 +1,8 @@
 public import BaleGraph
 
 /// Fuses int8 quantization chains — what onnxruntime's `quantize_dynamic` and `bale build
-/// --quantize int8` write for a MatMul or Gemm, with X quantized at run time or, after `bale build
-/// --calibration`, with constant parameters:
+/// --quantize int8` write for a MatMul, Gemm or Conv, with X quantized at run time or, after
+/// `bale build --calibration`, with constant parameters:
 ///
 /// ```
 /// DynamicQuantizeLinear(X) → (Xq, Xs, Xz)          QuantizeLinear(X, Xs, Xz) → Xq   (Xs, Xz constant)
@@ -10,11 +10,13 @@ public import BaleGraph
 ///   → Mul(·, Mul(Xs, Ws)) [→ Add(bias)]              → Mul(·, S) [→ Add(bias)]   (S = Xs · Ws, folded)
 /// ```
 ///
-/// into one ``DynamicQuantizedMatMul`` node (static: with Xs and Xz as its inputs 4 and 5), which
-/// runs the packed int8 kernel with a fused dequantize-and-bias epilogue. Only exact matches are
-/// fused: W a constant 2-D i8 matrix with a zero (or no) zero point, Ws or S a constant of 1 or N
-/// values, static Xs and Xz single constants (f32, u8), the bias a constant of N values, and
-/// every intermediate value read by the chain alone.
+/// (ConvInteger in place of MatMulInteger for a Conv) into one ``DynamicQuantizedMatMul`` or
+/// ``DynamicQuantizedConv`` node (static: with Xs and Xz as its inputs 4 and 5), which runs the
+/// packed int8 kernel with a fused dequantize-and-bias epilogue. Only exact matches are fused: W
+/// a constant i8 tensor (a 2-D matrix, or Conv filters `[M, C/group, (kH,) kW]`) with a zero (or
+/// no) zero point, Ws or S a constant of 1 or N values (Conv: `[M, 1, (1,)]`, one per filter),
+/// static Xs and Xz single constants (f32, u8), the bias a constant of N values, and every
+/// intermediate value read by the chain alone.
 public enum DynamicQuantizationFusion {
     /// The graph with every matching chain fused.
     public static func run(_ graph: Graph) -> Graph {
@@ -36,9 +38,9 @@ public enum DynamicQuantizationFusion {
             guard let index, graph.nodes[index].opType == opType, graph.nodes[index].domain.isEmpty else { return nil }
             return graph.nodes[index]
         }
-        for (index, product) in graph.nodes.enumerated() where product.opType == "MatMulInteger" && product.domain.isEmpty {
-            guard product.inputs.count >= 3, let weights = graph.initializers[product.inputs[1]], weights.dtype == .i8,
-                weights.shape.count == 2, isZero(product.inputs.count > 3 ? product.inputs[3] : "", graph),
+        for (index, product) in graph.nodes.enumerated() {
+            guard let kind = IntegerProduct(product, graph), product.inputs.count >= 3,
+                isZero(product.inputs.count > 3 ? product.inputs[3] : "", graph),
                 let quantizeIndex = producers[product.inputs[0]], uses.soleConsumer(of: product.inputs[0]) == index,
                 let castIndex = uses.soleConsumer(of: product.outputs[0]), let cast = node(castIndex, "Cast"),
                 cast.attributes["to"] == .int(1),
@@ -47,7 +49,7 @@ public enum DynamicQuantizationFusion {
                 let activation = ActivationQuantization(
                     graph.nodes[quantizeIndex], product: index, scale: scaleName, mul: mulIndex, graph: graph, uses: uses,
                     producers: producers),
-                let scales = graph.initializers[activation.scale], scales.dtype == .f32, [1, weights.shape[1]].contains(scales.count)
+                let scales = graph.initializers[activation.scale], kind.isPerColumn(scales, single: true)
             else { continue }
             var remove: Set<Int> = [quantizeIndex, index, castIndex, mulIndex]
             remove.formUnion(activation.nodes)
@@ -55,7 +57,7 @@ public enum DynamicQuantizationFusion {
             var (output, last) = (mul.outputs[0], mulIndex)
             if let addIndex = uses.soleConsumer(of: output), let add = node(addIndex, "Add"), add.inputs.count == 2,
                 let biasName = add.inputs.first(where: { $0 != output }), let bias = graph.initializers[biasName],
-                bias.dtype == .f32, bias.count == weights.shape[1], bias.shape.last == weights.shape[1]
+                kind.isPerColumn(bias, single: false)
             {
                 inputs.append(biasName)
                 remove.insert(addIndex)
@@ -66,11 +68,52 @@ public enum DynamicQuantizationFusion {
             }
             remove.remove(last)
             let fused = Node(
-                name: product.name, opType: DynamicQuantizedMatMul.opType, domain: DynamicQuantizedMatMul.domain,
-                inputs: inputs, outputs: [output])
+                name: product.name, opType: kind.fusedOpType, domain: DynamicQuantizedMatMul.domain, inputs: inputs,
+                outputs: [output], attributes: kind.attributes)
             return (remove, fused, last)
         }
         return nil
+    }
+
+    /// The integer product a chain is built around (MatMulInteger or ConvInteger with constant
+    /// i8 weights) and the fused node it becomes.
+    private struct IntegerProduct {
+        /// The fused operator's type.
+        var fusedOpType: String
+        /// The fused node's attributes (Conv's window attributes and group).
+        var attributes: [String: Attribute]
+        /// The constant weights' shape.
+        var weights: [Int]
+
+        init?(_ node: Node, _ graph: Graph) {
+            guard node.domain.isEmpty, node.inputs.count > 1, let w = graph.initializers[node.inputs[1]], w.dtype == .i8
+            else { return nil }
+            switch node.opType {
+            case "MatMulInteger" where w.shape.count == 2:
+                (fusedOpType, attributes) = (DynamicQuantizedMatMul.opType, [:])
+            case "ConvInteger" where [3, 4].contains(w.shape.count):
+                (fusedOpType, attributes) = (DynamicQuantizedConv.opType, node.attributes)
+            default:
+                return nil
+            }
+            weights = w.shape
+        }
+
+        /// Whether `constant` is f32 and scales or shifts the product's output per column (a
+        /// MatMul's last axis, a Conv's filter axis): `n` values along that axis, or, when
+        /// `single`, one value for all.
+        func isPerColumn(_ constant: Tensor, single: Bool) -> Bool {
+            guard constant.dtype == .f32 else { return false }
+            guard fusedOpType == DynamicQuantizedConv.opType else {
+                return (single && constant.count == 1) || (constant.count == weights[1] && constant.shape.last == weights[1])
+            }
+            // Broadcast against Y [N, M, (oH,) oW]: at most Y's rank, 1 on every axis but M's.
+            let rank = weights.count
+            guard constant.shape.count <= rank else { return false }
+            let shape = Array(repeating: 1, count: rank - constant.shape.count) + constant.shape
+            let filters = single && constant.count == 1 ? 1 : weights[0]
+            return shape == [1, filters] + Array(repeating: 1, count: rank - 2)
+        }
     }
 
     /// How a chain quantizes X: the node producing the product's Xq, checked against the product
@@ -85,15 +128,15 @@ public enum DynamicQuantizationFusion {
 
         /// - Parameters:
         ///   - quantize: the node producing the product's X (input 0).
-        ///   - product: the MatMulInteger's index.
+        ///   - product: the MatMulInteger's or ConvInteger's index.
         ///   - scale: the dequantizing Mul's other input; `mul`: that Mul's index.
         init?(_ quantize: Node, product: Int, scale: String, mul: Int, graph: Graph, uses: GraphUses, producers: [String: Int]) {
-            let matmul = graph.nodes[product]
-            guard quantize.domain.isEmpty, quantize.outputs.first == matmul.inputs[0] else { return nil }
+            let integer = graph.nodes[product]
+            guard quantize.domain.isEmpty, quantize.outputs.first == integer.inputs[0] else { return nil }
             switch quantize.opType {
             case "DynamicQuantizeLinear":
                 // Dequantized by Mul(Xs, Ws), whose result only the chain's Mul reads.
-                guard quantize.outputs.count == 3, quantize.outputs[2] == matmul.inputs[2],
+                guard quantize.outputs.count == 3, quantize.outputs[2] == integer.inputs[2],
                     uses.soleConsumer(of: quantize.outputs[2]) == product, uses.soleConsumer(of: scale) == mul,
                     let scalesIndex = producers[scale], graph.nodes[scalesIndex].opType == "Mul",
                     graph.nodes[scalesIndex].domain.isEmpty, graph.nodes[scalesIndex].inputs.count == 2,
@@ -109,7 +152,7 @@ public enum DynamicQuantizationFusion {
                     quantize.attributes["output_dtype"].map({ [.int(0), .int(2)].contains($0) }) ?? true,
                     let xs = graph.initializers[quantize.inputs[1]], xs.dtype == .f32, xs.count == 1, xs.shape.count <= 1,
                     let xz = graph.initializers[quantize.inputs[2]], xz.dtype == .u8, xz.count == 1, xz.shape.count <= 1,
-                    let pz = graph.initializers[matmul.inputs[2]], pz.storage == xz.storage, pz.shape.count <= 1
+                    let pz = graph.initializers[integer.inputs[2]], pz.storage == xz.storage, pz.shape.count <= 1
                 else { return nil }
                 self.scale = scale
                 (staticInputs, nodes) = ([quantize.inputs[1], quantize.inputs[2]], [])
