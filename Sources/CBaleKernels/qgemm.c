@@ -123,21 +123,30 @@ static void pack_b(const bale_qvariant *v, size_t k, size_t n, const int8_t *b, 
 /// slots of rows past `rows` are left unwritten (kernels read live rows only). Stores each row's sum.
 static void pack_a(const bale_qvariant *v, const uint8_t *a, size_t lda, size_t rows, size_t k, size_t kpad,
                    void *out, int32_t *sums) {
+    const size_t step = v->mr * G, full = k / G;
     for (size_t r = 0; r < rows; r++) {
         const uint8_t *src = a + r * lda;
         const size_t first = (r / v->mr) * v->mr * kpad + (r % v->mr) * G;
+        // The sum on its own is a loop the compiler vectorises; the zero padding adds nothing.
         uint32_t sum = 0;
-        for (size_t p = 0; p < kpad; p++) {
-            const uint8_t value = p < k ? src[p] : 0;
-            const size_t at = first + (p / G) * v->mr * G + p % G;
-            if (v->wide_a) {
-                ((uint16_t *)out)[at] = value;
-            } else {
-                ((uint8_t *)out)[at] = value;
-            }
-            sum += value;
-        }
+        for (size_t p = 0; p < k; p++) sum += src[p];
         sums[r] = (int32_t)sum;
+        uint8_t last[G] = {0};
+        memcpy(last, src + full * G, k - full * G);
+        if (v->wide_a) {
+            uint16_t *target = (uint16_t *)out + first;
+            for (size_t g = 0; g < full; g++) {
+                for (size_t q = 0; q < G; q++) target[g * step + q] = src[g * G + q];
+            }
+            if (full * G < kpad) {
+                for (size_t q = 0; q < G; q++) target[full * step + q] = last[q];
+            }
+        } else {
+            // One group of `G` bytes is one unaligned 32-bit copy.
+            uint8_t *target = (uint8_t *)out + first;
+            for (size_t g = 0; g < full; g++) memcpy(target + g * step, src + g * G, G);
+            if (full * G < kpad) memcpy(target + full * step, last, G);
+        }
     }
 }
 
