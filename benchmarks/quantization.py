@@ -10,8 +10,12 @@
    on 1 thread and batch 64 on 2 threads, alternating, medians of the rounds.
 3. Speed and size of int8 against fp32 on the MLP 784-1024-1024-10 of scripts/bench-vs-ort,
    measured the same way.
+4. (`--cnn`) Speed of int8 against fp32 on the fixture CNN (Tests/BaleONNXTests/Fixtures/models/cnn),
+   measured the same way; with `--unfused-bale OLD` also an int8 bundle built by an older bale
+   whose optimiser left the Conv chains unfused (benched by `--bale`, which still runs them).
 
 Usage: benchmarks/quantization.py [--bale PATH] [--work-dir DIR] [--rounds N] [--digits-only]
+       benchmarks/quantization.py --cnn [--unfused-bale OLD] [--bale PATH] [--rounds N]
 Needs: pip install numpy onnx scikit-learn skl2onnx. Builds bale (swift build -c release) if missing.
 """
 import argparse
@@ -58,18 +62,40 @@ def median_ms(bale, bundle, threads, feed):
 
 
 def compare_speed(bale, title, bundles, feeds, rounds):
-    """Prints a table of `bale bench` medians of two bundles (label → path), alternating, at
-    batch 1 on 1 thread and batch 64 on 2 threads (feeds: batch → `name=file.npy`)."""
-    (a_label, a), (b_label, b) = bundles.items()
-    print(f"\n| {title} | {a_label} median ms | {b_label} median ms | speed-up | rounds |")
-    print("|---|---|---|---|---|")
+    """Prints a table of `bale bench` medians of bundles (label → path) and the speed-up of each over
+    the first, alternating, at batch 1 on 1 thread and batch 64 on 2 threads (feeds: batch →
+    `name=file.npy`)."""
+    labels = list(bundles)
+    base = labels[0]
+    print(f"\n| {title} | " + " | ".join(f"{label} median ms" for label in labels) + " | "
+          + " | ".join(f"{label} speed-up" for label in labels[1:]) + " | rounds |")
+    print("|---" * (2 * len(labels) + 1) + "|")
     for batch, threads in ((1, 1), (64, 2)):
-        times = {a_label: [], b_label: []}
+        times = {label: [] for label in labels}
         for _ in range(rounds):
             for label, bundle in bundles.items():
                 times[label].append(median_ms(bale, bundle, threads, feeds[batch]))
-        x, y = statistics.median(times[a_label]), statistics.median(times[b_label])
-        print(f"| batch {batch}, {threads} thread{'s' if threads > 1 else ''} | {x:.4f} | {y:.4f} | {x / y:.2f}× | {rounds} |")
+        medians = {label: statistics.median(values) for label, values in times.items()}
+        print(f"| batch {batch}, {threads} thread{'s' if threads > 1 else ''} | "
+              + " | ".join(f"{medians[label]:.4f}" for label in labels) + " | "
+              + " | ".join(f"{medians[base] / medians[label]:.2f}×" for label in labels[1:]) + f" | {rounds} |")
+
+
+def compare_cnn(bale, unfused_bale, work, rounds):
+    """Section 4: the fixture CNN, fp32 against int8 (and int8 unfused, built by `unfused_bale`)."""
+    import numpy as np
+    model = ROOT / "Tests/BaleONNXTests/Fixtures/models/cnn/model.onnx"
+    dist = work / "dist"
+    bundles = {"fp32": build(bale, model, dist, "cnn-fp32", "--quantize", "none")[0],
+               "int8": build(bale, model, dist, "cnn-int8", "--quantize", "int8")[0]}
+    if unfused_bale:
+        bundles["int8 unfused"] = build(unfused_bale, model, dist, "cnn-int8-unfused", "--quantize", "int8")[0]
+    rng = np.random.default_rng(4)
+    feeds = {}
+    for batch in (1, 64):
+        np.save(work / f"cnn-b{batch}.npy", rng.uniform(-1, 1, (batch, 3, 16, 16)).astype(np.float32))
+        feeds[batch] = f"input={work / f'cnn-b{batch}.npy'}"
+    compare_speed(bale, "fixture CNN", bundles, feeds, rounds)
 
 
 def main():
@@ -78,11 +104,15 @@ def main():
     parser.add_argument("--work-dir", type=Path)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--digits-only", action="store_true", help="skip the 784-1024-1024-10 MLP")
+    parser.add_argument("--cnn", action="store_true", help="only the fixture CNN, fp32 against int8")
+    parser.add_argument("--unfused-bale", type=Path, help="with --cnn: an older bale building unfused int8 Conv chains")
     args = parser.parse_args()
     if not args.bale.exists():
         subprocess.run(["swift", "build", "-c", "release", "--product", "bale"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as temporary:
         work = (args.work_dir or Path(temporary)).resolve()
+        if args.cnn:
+            return compare_cnn(args.bale, args.unfused_bale, work, args.rounds)
         print(run(sys.executable, ROOT / "scripts/train-digits.py", work / "digits").strip())
         digits, test, calibration = work / "digits/digits.onnx", work / "digits/test", work / "digits/calibration"
         dist = work / "dist"
