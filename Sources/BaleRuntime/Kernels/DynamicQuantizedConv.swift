@@ -30,7 +30,9 @@ enum DynamicQuantizedConv {
     static func run(_ context: KernelContext) throws(RuntimeError) -> [Tensor] {
         let x = try context.floatInput(0)
         let filters = try Filters(context)
-        let layout = try ConvLayout(context, x: x.shape, w: filters.shape)
+        let layout = try context.plan(for: [x.shape, filters.shape]) { () throws(RuntimeError) in
+            try ConvLayout(context, x: x.shape, w: filters.shape)
+        }
         let inputs = try DynamicQuantizationInputs(context, outputs: layout.filters)
         let shape = layout.outputShape
         let count = try context.checkedCount(shape)
