@@ -150,6 +150,41 @@ static void pack_a(const bale_qvariant *v, const uint8_t *a, size_t lda, size_t 
     }
 }
 
+/// `pack_a` for A stored transposed (element `(r, p)` at `a[p * lda + r]`, e.g. an im2col matrix
+/// with one row per depth): reads runs of consecutive rows of one depth, so each group of `G`
+/// depths of a row is gathered from `G` contiguous runs into `G` adjacent slots.
+static void pack_a_transposed(const bale_qvariant *v, const uint8_t *a, size_t lda, size_t rows, size_t k,
+                              size_t kpad, void *out, int32_t *sums) {
+    const size_t mr = v->mr, step = mr * G;
+    // The row sums as whole runs of each depth, a loop the compiler vectorises.
+    for (size_t r = 0; r < rows; r++) sums[r] = 0;
+    for (size_t p = 0; p < k; p++) {
+        const uint8_t *src = a + p * lda;
+        for (size_t r = 0; r < rows; r++) sums[r] = (int32_t)((uint32_t)sums[r] + src[r]);
+    }
+    // Depths past `k` read a row of zeros (longer than any variant's `mr`).
+    static const uint8_t zeros[64] = {0};
+    for (size_t r0 = 0; r0 < rows; r0 += mr) {
+        const size_t live = rows - r0 < mr ? rows - r0 : mr;
+        for (size_t g = 0; g < kpad / G; g++) {
+            const uint8_t *src[G];
+            for (size_t q = 0; q < G; q++) src[q] = g * G + q < k ? a + (g * G + q) * lda + r0 : zeros;
+            const size_t at = r0 * kpad + g * step;
+            if (v->wide_a) {
+                uint16_t *target = (uint16_t *)out + at;
+                for (size_t r = 0; r < live; r++) {
+                    for (size_t q = 0; q < G; q++) target[r * G + q] = src[q][r];
+                }
+            } else {
+                uint8_t *target = (uint8_t *)out + at;
+                for (size_t r = 0; r < live; r++) {
+                    for (size_t q = 0; q < G; q++) target[r * G + q] = src[q][r];
+                }
+            }
+        }
+    }
+}
+
 // MARK: - Epilogue
 
 /// Where a product goes and how it is corrected: zero points, then `int32` C or dequantized `f32` Y.
@@ -221,7 +256,7 @@ static void store_tile(const qjob *job, const qcolumns *columns, const int32_t *
 // MARK: - Blocked product
 
 /// The shared driver over B packed for `v`; shapes are validated and `m, n > 0`.
-static int run(const bale_qvariant *v, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda,
+static int run(const bale_qvariant *v, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, int trans_a,
                const void *packed, const qjob *job) {
     const size_t kpad = round_up(k, G), groups = kpad / G, padded_n = round_up(n, v->nr);
     const size_t a_width = v->wide_a ? sizeof(uint16_t) : sizeof(uint8_t);
@@ -240,7 +275,11 @@ static int run(const bale_qvariant *v, size_t m, size_t n, size_t k, const uint8
     int32_t tile[BALE_QGEMM_MAX_TILE];
     for (size_t ic = 0; ic < m; ic += v->mc) {
         const size_t mc = m - ic < v->mc ? m - ic : v->mc;
-        pack_a(v, a + ic * lda, lda, mc, k, kpad, apack, row_sums);
+        if (trans_a) {
+            pack_a_transposed(v, a + ic, lda, mc, k, kpad, apack, row_sums);
+        } else {
+            pack_a(v, a + ic * lda, lda, mc, k, kpad, apack, row_sums);
+        }
         // Panel by panel, so one `nr`-column panel of B stays in L1 for every row tile of the block.
         for (size_t j = 0; j < n; j += v->nr) {
             const size_t cols = n - j < v->nr ? n - j : v->nr;
@@ -257,23 +296,23 @@ static int run(const bale_qvariant *v, size_t m, size_t n, size_t k, const uint8
 
 /// Checks a product over packed B: a concrete supported `isa`, then `lda` and `ld` unless the
 /// product is empty (`*empty` set). Returns `BALE_OK` or an error code.
-static int prepare(int isa, size_t m, size_t n, size_t k, size_t lda, size_t ld, const bale_qvariant **v,
+static int prepare(int isa, size_t m, size_t n, size_t k, size_t lda, int trans_a, size_t ld, const bale_qvariant **v,
                    int *empty) {
     *v = isa == BALE_ISA_DEFAULT ? NULL : qvariant_for(isa);
     if (!*v) return BALE_ERROR_ISA;
     *empty = m == 0 || n == 0;
-    return *empty || (lda >= k && ld >= n) ? BALE_OK : BALE_ERROR_SHAPE;
+    return *empty || (lda >= (trans_a ? m : k) && ld >= n) ? BALE_OK : BALE_ERROR_SHAPE;
 }
 
 // MARK: - Public products
 
-int bale_qgemm(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, uint8_t a_zero_point,
+int bale_qgemm(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, int trans_a, uint8_t a_zero_point,
                int trans_b, const int8_t *b, size_t ldb, const int8_t *b_zero_point,
                int b_zero_point_per_column, int32_t *c, size_t ldc) {
     const int concrete = isa == BALE_ISA_DEFAULT ? bale_qgemm_isa_default() : isa;
     const bale_qvariant *v;
     int empty;
-    const int status = prepare(concrete, m, n, k, lda, ldc, &v, &empty);
+    const int status = prepare(concrete, m, n, k, lda, trans_a, ldc, &v, &empty);
     if (status != BALE_OK || empty) return status;
     if (k > 0 && ldb < (trans_b ? k : n)) return BALE_ERROR_SHAPE;
     const size_t size = packed_size(v, k, n);
@@ -281,7 +320,7 @@ int bale_qgemm(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t l
     if (!packed) return BALE_ERROR_MEMORY;
     pack_b(v, k, n, b, trans_b ? 1 : ldb, trans_b ? ldb : 1, packed);
     const qjob job = {a_zero_point, b_zero_point, b_zero_point_per_column ? 1 : 0, c, NULL, ldc, 0, NULL, 0, NULL};
-    const int result = run(v, m, n, k, a, lda, packed, &job);
+    const int result = run(v, m, n, k, a, lda, trans_a, packed, &job);
     free(packed);
     return result;
 }
@@ -299,26 +338,26 @@ int bale_qgemm_pack_b(int isa, int trans_b, size_t k, size_t n, const int8_t *b,
     return BALE_OK;
 }
 
-int bale_qgemm_packed_b(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda,
+int bale_qgemm_packed_b(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, int trans_a,
                         uint8_t a_zero_point, const void *packed, const int8_t *b_zero_point,
                         int b_zero_point_per_column, int32_t *c, size_t ldc) {
     const bale_qvariant *v;
     int empty;
-    const int status = prepare(isa, m, n, k, lda, ldc, &v, &empty);
+    const int status = prepare(isa, m, n, k, lda, trans_a, ldc, &v, &empty);
     if (status != BALE_OK || empty) return status;
     const qjob job = {a_zero_point, b_zero_point, b_zero_point_per_column ? 1 : 0, c, NULL, ldc, 0, NULL, 0, NULL};
-    return run(v, m, n, k, a, lda, packed, &job);
+    return run(v, m, n, k, a, lda, trans_a, packed, &job);
 }
 
 int bale_qgemm_packed_b_dequantize(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda,
-                                   uint8_t a_zero_point, const void *packed, const int8_t *b_zero_point,
+                                   int trans_a, uint8_t a_zero_point, const void *packed, const int8_t *b_zero_point,
                                    int b_zero_point_per_column, float a_scale, const float *b_scale,
                                    int b_scale_per_column, const float *bias, float *y, size_t ldy) {
     const bale_qvariant *v;
     int empty;
-    const int status = prepare(isa, m, n, k, lda, ldy, &v, &empty);
+    const int status = prepare(isa, m, n, k, lda, trans_a, ldy, &v, &empty);
     if (status != BALE_OK || empty) return status;
     const qjob job = {a_zero_point, b_zero_point, b_zero_point_per_column ? 1 : 0, NULL, y, ldy,
                       a_scale, b_scale, b_scale_per_column ? 1 : 0, bias};
-    return run(v, m, n, k, a, lda, packed, &job);
+    return run(v, m, n, k, a, lda, trans_a, packed, &job);
 }

@@ -9,6 +9,8 @@ struct QGemmCase: CustomTestStringConvertible, Sendable {
     enum BZero: Sendable { case none, scalar, perColumn }
 
     var m: Int, n: Int, k: Int
+    /// A stored `k × m` (one row per depth, as an im2col matrix) rather than `m × k`.
+    var transA = false
     var transB = false
     var aZero: UInt8 = 0
     var bZero = BZero.none
@@ -16,13 +18,13 @@ struct QGemmCase: CustomTestStringConvertible, Sendable {
     var pad = (a: 0, b: 0, c: 0)
 
     var testDescription: String {
-        "\(m)×\(n)×\(k)" + (transB ? " Bᵀ" : "") + " za=\(aZero) zb=\(bZero)" + (pad == (0, 0, 0) ? "" : " padded")
+        "\(m)×\(n)×\(k)" + (transA ? " Aᵀ" : "") + (transB ? " Bᵀ" : "") + " za=\(aZero) zb=\(bZero)" + (pad == (0, 0, 0) ? "" : " padded")
     }
 
-    var lda: Int { k + pad.a }
+    var lda: Int { (transA ? m : k) + pad.a }
     var ldb: Int { (transB ? k : n) + pad.b }
     var ldc: Int { n + pad.c }
-    var aCount: Int { m * lda }
+    var aCount: Int { (transA ? k : m) * lda }
     var bCount: Int { (transB ? n : k) * ldb }
     /// B's zero points: none, one nonzero value, or a different one per column.
     var bZeros: [Int8] {
@@ -43,6 +45,9 @@ struct QGemmCase: CustomTestStringConvertible, Sendable {
         QGemmCase(m: 29, n: 40, k: 31, transB: true, aZero: 255, bZero: .perColumn, pad: (3, 5, 2)),
         QGemmCase(m: 50, n: 34, k: 19, aZero: 128, bZero: .scalar, pad: (1, 2, 7)),
         QGemmCase(m: 7, n: 13, k: 0, aZero: 128, bZero: .perColumn),
+        QGemmCase(m: 33, n: 8, k: 27, transA: true, aZero: 128, pad: (3, 0, 0)),
+        QGemmCase(m: 70, n: 16, k: 72, transA: true, aZero: 97, bZero: .scalar),
+        QGemmCase(m: 5, n: 13, k: 5, transA: true, transB: true, aZero: 255, bZero: .perColumn, pad: (1, 2, 3)),
     ]
 }
 
@@ -67,7 +72,7 @@ func qgemmRun(
         b.withUnsafeBufferPointer { b in
             out.withUnsafeMutableBufferPointer { out in
                 product(
-                    QGemmActivations(a.baseAddress, leading: c.lda, zeroPoint: c.aZero),
+                    QGemmActivations(a.baseAddress, leading: c.lda, zeroPoint: c.aZero, transposed: c.transA),
                     QGemmWeights(b.baseAddress, leading: c.ldb, transposed: c.transB, zeroPoints: c.bZeros),
                     out.baseAddress!)
             }
@@ -170,7 +175,7 @@ func qgemmReference(_ c: QGemmCase, a: [UInt8]? = nil, b: [Int8]? = nil) -> [Int
         a.withUnsafeBufferPointer { a in
             #expect(
                 QGemmKernel.multiply(
-                    m: shape.m, a: QGemmActivations(a.baseAddress, leading: shape.lda, zeroPoint: shape.aZero),
+                    m: shape.m, a: QGemmActivations(a.baseAddress, leading: shape.lda, zeroPoint: shape.aZero, transposed: shape.transA),
                     packed: packed, dequantization: dequantization, into: &actual, ldy: shape.n, threads: 2))
         }
         #expect(actual == expected)

@@ -12,10 +12,11 @@ import Synchronization
 /// `[N, M, (oH,) oW]`, then the fused `activation` if any.
 ///
 /// X is quantized once per run over the whole tensor (dynamic: its range is the whole tensor's,
-/// as DynamicQuantizeLinear's). Then per batch item and group the u8 windows are unrolled one per
-/// row (im2col transposed, padding holding the zero point so it adds nothing), multiplied by the
-/// group's filters packed at load as the B operand of ``QGemmKernel`` with the dequantizing
-/// epilogue, and the `[positions × filters]` result is transposed into the NCHW planes.
+/// as DynamicQuantizeLinear's). Then per batch item and group the u8 input is unrolled into a
+/// `[depth × positions]` im2col matrix (padding holding the zero point so it adds nothing), which
+/// ``QGemmKernel`` reads as the transposed A of a product with the group's filters, packed at load
+/// as B, with the dequantizing epilogue; the `[positions × filters]` result is transposed into
+/// the NCHW planes.
 /// Several batch items are split over the threads (each with its own scratch); one item gives
 /// the threads to the product's row blocks.
 enum DynamicQuantizedConv {
@@ -118,7 +119,7 @@ enum DynamicQuantizedConv {
         var threads: Int
 
         /// Writes the outputs of batch items `items` into `y`, unrolling into `columns`
-        /// (`positions × depth`, padding cells holding the zero point) and multiplying into
+        /// (`depth × positions`, padding cells holding the zero point) and multiplying into
         /// `products` (`positions × filters per group`); `false` when a product failed.
         func run(
             items: Range<Int>, x: UnsafePointer<UInt8>?, columns: UnsafeMutablePointer<UInt8>?,
@@ -134,9 +135,10 @@ enum DynamicQuantizedConv {
                     if let x, let columns {
                         geometry.unroll(
                             x + image * layout.channels * geometry.inputPlane, channels: layout.channels,
-                            into: columns, rowStride: 1, positionStride: depth)
+                            into: columns, rowStride: plane, positionStride: 1)
                     }
-                    let activations = QGemmActivations(columns.map { UnsafePointer($0) }, leading: depth, zeroPoint: zeroPoint)
+                    let activations = QGemmActivations(
+                        columns.map { UnsafePointer($0) }, leading: plane, zeroPoint: zeroPoint, transposed: true)
                     guard QGemmKernel.multiply(
                         m: plane, a: activations, packed: filters.groups[group], dequantization: dequantizations[group],
                         into: products, ldy: perGroup, threads: threads)

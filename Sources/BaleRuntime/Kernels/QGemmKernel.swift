@@ -65,7 +65,8 @@ package enum QGemmKernel {
             let (subA, subC) = (a.rows(from: rows.lowerBound), c + rows.lowerBound * ldc)
             let status = b.zeroPoints.withUnsafeBufferPointer { zeros in
                 bale_qgemm(
-                    isa, rows.count, n, k, subA.base, subA.leading, subA.zeroPoint, b.transposed ? 1 : 0, b.base,
+                    isa, rows.count, n, k, subA.base, subA.leading, subA.transposed ? 1 : 0, subA.zeroPoint,
+                    b.transposed ? 1 : 0, b.base,
                     b.leading, zeroPoints(zeros), zeros.count > 1 ? 1 : 0, subC, ldc)
             }
             if status != 0 {
@@ -84,7 +85,8 @@ package enum QGemmKernel {
     ) -> Bool {
         forEachPackedBlock(m: m, a: a, packed: b, threads: threads) { rows, subA, packed, zeros in
             bale_qgemm_packed_b(
-                b.variant.rawValue, rows.count, b.columns, b.rows, subA.base, subA.leading, subA.zeroPoint, packed,
+                b.variant.rawValue, rows.count, b.columns, b.rows, subA.base, subA.leading, subA.transposed ? 1 : 0,
+                subA.zeroPoint, packed,
                 zeroPoints(zeros), zeros.count > 1 ? 1 : 0, c + rows.lowerBound * ldc, ldc)
         }
     }
@@ -106,7 +108,8 @@ package enum QGemmKernel {
             (dequantization.bias ?? []).withUnsafeBufferPointer { bias in
                 forEachPackedBlock(m: m, a: a, packed: b, threads: threads) { rows, subA, packed, zeros in
                     bale_qgemm_packed_b_dequantize(
-                        b.variant.rawValue, rows.count, n, b.rows, subA.base, subA.leading, subA.zeroPoint, packed,
+                        b.variant.rawValue, rows.count, n, b.rows, subA.base, subA.leading, subA.transposed ? 1 : 0,
+                        subA.zeroPoint, packed,
                         zeroPoints(zeros), zeros.count > 1 ? 1 : 0, dequantization.aScale, scales.baseAddress,
                         scales.count > 1 ? 1 : 0, dequantization.bias == nil ? nil : bias.baseAddress,
                         y + rows.lowerBound * ldy, ldy)

@@ -1,28 +1,38 @@
 /// The left operand of a ``QGemmKernel`` product: `uint8` activations, row-major, with the zero
 /// point they were quantized with (asymmetric, as ONNX DynamicQuantizeLinear produces).
 ///
-/// Storage is `m` rows of at least `k` bytes, `leading` apart; the caller keeps it alive and large
-/// enough for the products it names.
+/// Untransposed storage is `m` rows of at least `k` bytes, `leading` apart; transposed storage is
+/// `k` rows of at least `m` bytes (e.g. an im2col matrix, one row per depth). The caller keeps it
+/// alive and large enough for the products it names.
 package struct QGemmActivations {
     /// The first stored element (`nil` only for an empty matrix).
     package var base: UnsafePointer<UInt8>?
-    /// Bytes between the starts of consecutive rows.
+    /// Bytes between the starts of consecutive stored rows.
     package var leading: Int
     /// The stored value that stands for 0.
     package var zeroPoint: UInt8
+    /// Whether the product uses the transpose of what is stored.
+    package var transposed: Bool
 
     /// An operand over `base`, for example `QGemmActivations(x, leading: k, zeroPoint: 128)`.
-    package init(_ base: UnsafePointer<UInt8>?, leading: Int, zeroPoint: UInt8 = 0) {
+    package init(_ base: UnsafePointer<UInt8>?, leading: Int, zeroPoint: UInt8 = 0, transposed: Bool = false) {
         self.base = base
         self.leading = leading
         self.zeroPoint = zeroPoint
+        self.transposed = transposed
     }
 
     /// The operand whose row 0 is row `row`.
     func rows(from row: Int) -> QGemmActivations {
         var result = self
-        result.base = base.map { $0 + row * leading }
+        result.base = base.map { $0 + (transposed ? row : row * leading) }
         return result
+    }
+
+    /// Element `(row, depth)` of A; the caller keeps both in range.
+    @inline(__always)
+    func element(_ row: Int, _ depth: Int, in base: UnsafePointer<UInt8>) -> UInt8 {
+        transposed ? base[depth * leading + row] : base[row * leading + depth]
     }
 }
 

@@ -15,9 +15,9 @@ package enum QGemmReference {
         guard k > 0, let aBase = a.base, let bBase = b.base else { return }
         let aZero = Int32(a.zeroPoint)
         for i in 0..<m {
-            let (aRow, cRow) = (aBase + i * a.leading, c + i * ldc)
+            let cRow = c + i * ldc
             for p in 0..<k {
-                let x = Int32(aRow[p]) - aZero
+                let x = Int32(a.element(i, p, in: aBase)) - aZero
                 for j in 0..<n {
                     cRow[j] &+= x &* (Int32(b.element(p, j, in: bBase)) - qgemmZeroPoint(b.zeroPoints, j))
                 }

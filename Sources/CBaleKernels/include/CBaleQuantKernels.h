@@ -46,14 +46,15 @@ const char *bale_qgemm_isa_name(int isa);
 
 /// `C = (A - a_zero_point) · (op(B) - b_zero_point)`, `int32` results.
 ///
-/// - `a`: `m` rows of `k` bytes, `lda >= k`.
+/// - `a`: `trans_a == 0` stores `m` rows of `k` bytes (`lda >= k`); otherwise `k` rows of `m`
+///   (`lda >= m`), e.g. an im2col matrix with one row per depth.
 /// - `b`: `trans_b == 0` stores `k` rows of `n` (`ldb >= n`); otherwise `n` rows of `k` (`ldb >= k`).
 /// - `b_zero_point`: NULL for 0, else one value (`b_zero_point_per_column == 0`) or `n` values.
 /// - `c`: `m` rows of `n`, `ldc >= n`; only those elements are written (`k == 0` writes zeros).
 /// - `isa`: a `BALE_ISA_*` variant, or `BALE_ISA_DEFAULT`.
 /// B is packed into a scratch buffer on every call; constant weights should use `bale_qgemm_pack_b`.
 /// Returns `BALE_OK`, or an error code without touching `C`.
-int bale_qgemm(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, uint8_t a_zero_point,
+int bale_qgemm(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, int trans_a, uint8_t a_zero_point,
                int trans_b, const int8_t *b, size_t ldb, const int8_t *b_zero_point,
                int b_zero_point_per_column, int32_t *c, size_t ldc);
 
@@ -70,7 +71,7 @@ size_t bale_qgemm_pack_b_size(int isa, size_t k, size_t n);
 int bale_qgemm_pack_b(int isa, int trans_b, size_t k, size_t n, const int8_t *b, size_t ldb, void *packed);
 
 /// `bale_qgemm` with B packed by `bale_qgemm_pack_b` for the same concrete `isa`, `k` and `n`.
-int bale_qgemm_packed_b(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda,
+int bale_qgemm_packed_b(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda, int trans_a,
                         uint8_t a_zero_point, const void *packed, const int8_t *b_zero_point,
                         int b_zero_point_per_column, int32_t *c, size_t ldc);
 
@@ -83,7 +84,7 @@ int bale_qgemm_packed_b(int isa, size_t m, size_t n, size_t k, const uint8_t *a,
 /// Each element is computed as `(float)c * (a_scale * b_scale[col])`, then `+ bias[col]`, rounding
 /// after every operation (never fused), so results are reproducible on every variant.
 int bale_qgemm_packed_b_dequantize(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda,
-                                   uint8_t a_zero_point, const void *packed, const int8_t *b_zero_point,
+                                   int trans_a, uint8_t a_zero_point, const void *packed, const int8_t *b_zero_point,
                                    int b_zero_point_per_column, float a_scale, const float *b_scale,
                                    int b_scale_per_column, const float *bias, float *y, size_t ldy);
 
