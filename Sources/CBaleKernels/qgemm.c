@@ -197,6 +197,8 @@ typedef struct {
     int32_t *c;
     float *y;
     size_t ld;
+    /// Whether `y` is stored transposed (element `(i, j)` at `y[j * ld + i]`).
+    int y_transposed;
     float a_scale;
     /// `b_scale[j * b_scale_step]` (used with `y` only).
     const float *b_scale;
@@ -242,6 +244,7 @@ static void store_tile(const qjob *job, const qcolumns *columns, const int32_t *
             }
             continue;
         }
+        if (job->y_transposed) continue;  // stored below, column by column
         float *y = job->y + out;
         const float *scale = columns->scale + col0;
         for (size_t s = 0; s < cols; s++) {
@@ -249,6 +252,19 @@ static void store_tile(const qjob *job, const qcolumns *columns, const int32_t *
         }
         if (job->bias) {
             for (size_t s = 0; s < cols; s++) y[s] += job->bias[col0 + s];
+        }
+    }
+    if (!job->y || !job->y_transposed) return;
+    // Transposed Y: each column of the tile is a run of `rows` consecutive floats.
+    for (size_t s = 0; s < cols; s++) {
+        float *y = job->y + (col0 + s) * job->ld + row0;
+        const float scale = columns->scale[col0 + s];
+        for (size_t r = 0; r < rows; r++) {
+            const uint32_t sum = (uint32_t)tile[r * nr + s] + (uint32_t)fix[s] - (uint32_t)zero[s] * (uint32_t)row_sums[r];
+            y[r] = (float)(int32_t)sum * scale;
+        }
+        if (job->bias) {
+            for (size_t r = 0; r < rows; r++) y[r] += job->bias[col0 + s];
         }
     }
 }
@@ -296,12 +312,12 @@ static int run(const bale_qvariant *v, size_t m, size_t n, size_t k, const uint8
 
 /// Checks a product over packed B: a concrete supported `isa`, then `lda` and `ld` unless the
 /// product is empty (`*empty` set). Returns `BALE_OK` or an error code.
-static int prepare(int isa, size_t m, size_t n, size_t k, size_t lda, int trans_a, size_t ld, const bale_qvariant **v,
-                   int *empty) {
+static int prepare(int isa, size_t m, size_t n, size_t k, size_t lda, int trans_a, size_t ld, int trans_out,
+                   const bale_qvariant **v, int *empty) {
     *v = isa == BALE_ISA_DEFAULT ? NULL : qvariant_for(isa);
     if (!*v) return BALE_ERROR_ISA;
     *empty = m == 0 || n == 0;
-    return *empty || (lda >= (trans_a ? m : k) && ld >= n) ? BALE_OK : BALE_ERROR_SHAPE;
+    return *empty || (lda >= (trans_a ? m : k) && ld >= (trans_out ? m : n)) ? BALE_OK : BALE_ERROR_SHAPE;
 }
 
 // MARK: - Public products
@@ -312,14 +328,14 @@ int bale_qgemm(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t l
     const int concrete = isa == BALE_ISA_DEFAULT ? bale_qgemm_isa_default() : isa;
     const bale_qvariant *v;
     int empty;
-    const int status = prepare(concrete, m, n, k, lda, trans_a, ldc, &v, &empty);
+    const int status = prepare(concrete, m, n, k, lda, trans_a, ldc, 0, &v, &empty);
     if (status != BALE_OK || empty) return status;
     if (k > 0 && ldb < (trans_b ? k : n)) return BALE_ERROR_SHAPE;
     const size_t size = packed_size(v, k, n);
     void *packed = size ? malloc(size) : NULL;
     if (!packed) return BALE_ERROR_MEMORY;
     pack_b(v, k, n, b, trans_b ? 1 : ldb, trans_b ? ldb : 1, packed);
-    const qjob job = {a_zero_point, b_zero_point, b_zero_point_per_column ? 1 : 0, c, NULL, ldc, 0, NULL, 0, NULL};
+    const qjob job = {a_zero_point, b_zero_point, b_zero_point_per_column ? 1 : 0, c, NULL, ldc, 0, 0, NULL, 0, NULL};
     const int result = run(v, m, n, k, a, lda, trans_a, packed, &job);
     free(packed);
     return result;
@@ -343,21 +359,22 @@ int bale_qgemm_packed_b(int isa, size_t m, size_t n, size_t k, const uint8_t *a,
                         int b_zero_point_per_column, int32_t *c, size_t ldc) {
     const bale_qvariant *v;
     int empty;
-    const int status = prepare(isa, m, n, k, lda, trans_a, ldc, &v, &empty);
+    const int status = prepare(isa, m, n, k, lda, trans_a, ldc, 0, &v, &empty);
     if (status != BALE_OK || empty) return status;
-    const qjob job = {a_zero_point, b_zero_point, b_zero_point_per_column ? 1 : 0, c, NULL, ldc, 0, NULL, 0, NULL};
+    const qjob job = {a_zero_point, b_zero_point, b_zero_point_per_column ? 1 : 0, c, NULL, ldc, 0, 0, NULL, 0, NULL};
     return run(v, m, n, k, a, lda, trans_a, packed, &job);
 }
 
 int bale_qgemm_packed_b_dequantize(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda,
                                    int trans_a, uint8_t a_zero_point, const void *packed, const int8_t *b_zero_point,
                                    int b_zero_point_per_column, float a_scale, const float *b_scale,
-                                   int b_scale_per_column, const float *bias, float *y, size_t ldy) {
+                                   int b_scale_per_column, const float *bias, float *y, size_t ldy,
+                                   int trans_y) {
     const bale_qvariant *v;
     int empty;
-    const int status = prepare(isa, m, n, k, lda, trans_a, ldy, &v, &empty);
+    const int status = prepare(isa, m, n, k, lda, trans_a, ldy, trans_y, &v, &empty);
     if (status != BALE_OK || empty) return status;
-    const qjob job = {a_zero_point, b_zero_point, b_zero_point_per_column ? 1 : 0, NULL, y, ldy,
+    const qjob job = {a_zero_point, b_zero_point, b_zero_point_per_column ? 1 : 0, NULL, y, ldy, trans_y ? 1 : 0,
                       a_scale, b_scale, b_scale_per_column ? 1 : 0, bias};
     return run(v, m, n, k, a, lda, trans_a, packed, &job);
 }

@@ -179,6 +179,18 @@ func qgemmReference(_ c: QGemmCase, a: [UInt8]? = nil, b: [Int8]? = nil) -> [Int
                     packed: packed, dequantization: dequantization, into: &actual, ldy: shape.n, threads: 2))
         }
         #expect(actual == expected)
+        // Stored transposed (n rows of m, 3 floats of padding each): the same values.
+        let ldt = shape.m + 3
+        var transposed = [Float](repeating: -1, count: shape.n * ldt)
+        a.withUnsafeBufferPointer { a in
+            #expect(
+                QGemmKernel.multiply(
+                    m: shape.m, a: QGemmActivations(a.baseAddress, leading: shape.lda, zeroPoint: shape.aZero),
+                    packed: packed, dequantization: dequantization, into: &transposed, ldy: ldt, transposedOutput: true,
+                    threads: 2))
+        }
+        #expect((0..<shape.n).allSatisfy { j in (0..<shape.m).allSatisfy { transposed[j * ldt + $0] == expected[$0 * shape.n + j] } })
+        #expect((0..<shape.n).allSatisfy { j in transposed[(j * ldt + shape.m)..<((j + 1) * ldt)].allSatisfy { $0 == -1 } })
     }
 
     @Test func forcedPortableVariantIsUsedByDefault() {

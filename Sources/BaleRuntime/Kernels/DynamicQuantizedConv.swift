@@ -15,8 +15,8 @@ import Synchronization
 /// as DynamicQuantizeLinear's). Then per batch item and group the u8 input is unrolled into a
 /// `[depth × positions]` im2col matrix (padding holding the zero point so it adds nothing), which
 /// ``QGemmKernel`` reads as the transposed A of a product with the group's filters, packed at load
-/// as B, with the dequantizing epilogue; the `[positions × filters]` result is transposed into
-/// the NCHW planes.
+/// as B, with the dequantizing epilogue storing the `[positions × filters]` result transposed,
+/// straight into the NCHW planes.
 /// Several batch items are split over the threads (each with its own scratch); one item gives
 /// the threads to the product's row blocks.
 enum DynamicQuantizedConv {
@@ -49,24 +49,19 @@ enum DynamicQuantizedConv {
         let workers = min(max(context.threads, 1), layout.batch)
         // Padding cells are never written by the unrolling: they keep the zero point.
         var columns = [UInt8](repeating: zeroPoint, count: try context.checkedCount([unrolled, workers], of: "im2col"))
-        var products = [Float](repeating: 0, count: try context.checkedCount([plane * perGroup, workers], of: "im2col"))
         let work = Work(
-            layout: layout, depth: depth, filters: filters.packed, dequantizations: dequantizations, zeroPoint: zeroPoint,
+            layout: layout, filters: filters.packed, dequantizations: dequantizations, zeroPoint: zeroPoint,
             threads: workers > 1 ? 1 : context.threads)
         let failed = Atomic<Bool>(false)
         let y = context.output().make(count: count) { (ys: UnsafeMutableBufferPointer<Float>) in
             guard count > 0, let yp = ys.baseAddress else { return }
             quantized.withUnsafeBufferPointer { xs in
                 columns.withUnsafeMutableBufferPointer { cs in
-                    products.withUnsafeMutableBufferPointer { ps in
-                        Parallel.run(parts: workers) { part in
-                            let ok = work.run(
-                                items: Parallel.range(of: part, parts: workers, count: layout.batch), x: xs.baseAddress,
-                                columns: cs.baseAddress.map { $0 + part * unrolled },
-                                products: ps.baseAddress.map { $0 + part * plane * perGroup }, y: yp,
-                                activation: inputs.activation)
-                            if !ok { failed.store(true, ordering: .relaxed) }
-                        }
+                    Parallel.run(parts: workers) { part in
+                        let ok = work.run(
+                            items: Parallel.range(of: part, parts: workers, count: layout.batch), x: xs.baseAddress,
+                            columns: cs.baseAddress.map { $0 + part * unrolled }, y: yp, activation: inputs.activation)
+                        if !ok { failed.store(true, ordering: .relaxed) }
                     }
                 }
             }
@@ -108,8 +103,6 @@ enum DynamicQuantizedConv {
     /// One thread's share of a run: the checked sizes and what every item reads.
     private struct Work {
         var layout: ConvLayout
-        /// Taps per window over the group's channels (`C/group · kH · kW`).
-        var depth: Int
         var filters: PackedQConvFilters
         /// Each group's dequantizing epilogue.
         var dequantizations: [QGemmDequantization]
@@ -119,16 +112,14 @@ enum DynamicQuantizedConv {
         var threads: Int
 
         /// Writes the outputs of batch items `items` into `y`, unrolling into `columns`
-        /// (`depth × positions`, padding cells holding the zero point) and multiplying into
-        /// `products` (`positions × filters per group`); `false` when a product failed.
+        /// (`depth × positions`, padding cells holding the zero point); `false` when a product failed.
         func run(
             items: Range<Int>, x: UnsafePointer<UInt8>?, columns: UnsafeMutablePointer<UInt8>?,
-            products: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>, activation: FusedActivation?
+            y: UnsafeMutablePointer<Float>, activation: FusedActivation?
         ) -> Bool {
             let geometry = layout.geometry
             let (plane, perGroup) = (geometry.outputPlane, layout.filters / layout.groups)
             let itemSize = layout.filters * plane
-            guard let products else { return true }  // no positions or filters: nothing to write
             for item in items {
                 for group in 0..<layout.groups {
                     let image = item * layout.groups + group
@@ -139,30 +130,15 @@ enum DynamicQuantizedConv {
                     }
                     let activations = QGemmActivations(
                         columns.map { UnsafePointer($0) }, leading: plane, zeroPoint: zeroPoint, transposed: true)
+                    // The [positions × filters] product lands transposed: the group's NCHW planes.
                     guard QGemmKernel.multiply(
                         m: plane, a: activations, packed: filters.groups[group], dequantization: dequantizations[group],
-                        into: products, ldy: perGroup, threads: threads)
+                        into: y + image * perGroup * plane, ldy: plane, transposedOutput: true, threads: threads)
                     else { return false }
-                    Self.transpose(products, rows: plane, columns: perGroup, into: y + image * perGroup * plane)
                 }
                 activation?.apply(to: UnsafeMutableBufferPointer(start: y + item * itemSize, count: itemSize))
             }
             return true
-        }
-
-        /// Writes the row-major `rows × columns` matrix at `source` into `target` as its
-        /// transpose, in blocks of rows that stay in L1 while each column's run is written.
-        private static func transpose(
-            _ source: UnsafePointer<Float>, rows: Int, columns: Int, into target: UnsafeMutablePointer<Float>
-        ) {
-            let block = 32
-            for start in stride(from: 0, to: rows, by: block) {
-                let end = min(rows, start + block)
-                for column in 0..<columns {
-                    let out = target + column * rows
-                    for row in start..<end { out[row] = source[row * columns + column] }
-                }
-            }
         }
     }
 }

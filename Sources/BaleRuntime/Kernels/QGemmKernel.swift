@@ -93,12 +93,13 @@ package enum QGemmKernel {
 
     /// The packed product dequantized in the same pass: `Y = C · (aScale · bScales[col]) + bias[col]`
     /// written as `Float` straight from each register tile (the `Int32` C never reaches memory), so a
-    /// quantized Gemm or MatMul produces `f32` directly.
+    /// quantized Gemm or MatMul produces `f32` directly. With `transposedOutput`, Y is stored as its
+    /// transpose, `n` rows `ldy` apart (a convolution's NCHW planes).
     /// - Returns: `false` when the C kernel could not allocate its scratch; Y is then incomplete.
     @discardableResult
     package static func multiply(
         m: Int, a: QGemmActivations, packed b: PackedQGemmMatrix, dequantization: QGemmDequantization,
-        into y: UnsafeMutablePointer<Float>, ldy: Int, threads: Int = 1
+        into y: UnsafeMutablePointer<Float>, ldy: Int, transposedOutput: Bool = false, threads: Int = 1
     ) -> Bool {
         let n = b.columns
         precondition([1, n].contains(dequantization.bScales.count), "B scales: expected 1 or \(n)")
@@ -112,7 +113,7 @@ package enum QGemmKernel {
                         subA.zeroPoint, packed,
                         zeroPoints(zeros), zeros.count > 1 ? 1 : 0, dequantization.aScale, scales.baseAddress,
                         scales.count > 1 ? 1 : 0, dequantization.bias == nil ? nil : bias.baseAddress,
-                        y + rows.lowerBound * ldy, ldy)
+                        y + (transposedOutput ? rows.lowerBound : rows.lowerBound * ldy), ldy, transposedOutput ? 1 : 0)
                 }
             }
         }

@@ -80,13 +80,15 @@ int bale_qgemm_packed_b(int isa, size_t m, size_t n, size_t k, const uint8_t *a,
 ///
 /// - `b_scale`: one value (`b_scale_per_column == 0`) or `n` values.
 /// - `bias`: NULL for none, else `n` values.
-/// - `y`: `m` rows of `n` floats, `ldy >= n`.
+/// - `y`: `m` rows of `n` floats, `ldy >= n`; with `trans_y`, its transpose: `n` rows of `m`
+///   floats, `ldy >= m` (e.g. the NCHW planes of a convolution whose A has one row per position).
 /// Each element is computed as `(float)c * (a_scale * b_scale[col])`, then `+ bias[col]`, rounding
 /// after every operation (never fused), so results are reproducible on every variant.
 int bale_qgemm_packed_b_dequantize(int isa, size_t m, size_t n, size_t k, const uint8_t *a, size_t lda,
                                    int trans_a, uint8_t a_zero_point, const void *packed, const int8_t *b_zero_point,
                                    int b_zero_point_per_column, float a_scale, const float *b_scale,
-                                   int b_scale_per_column, const float *bias, float *y, size_t ldy);
+                                   int b_scale_per_column, const float *bias, float *y, size_t ldy,
+                                   int trans_y);
 
 // MARK: - Dynamic activation quantization (ONNX DynamicQuantizeLinear)
 
