@@ -11,15 +11,30 @@ package enum QGemmReference {
         m: Int, n: Int, k: Int, a: QGemmActivations, b: QGemmWeights, into c: UnsafeMutablePointer<Int32>, ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
-        for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
-        guard k > 0, let aBase = a.base, let bBase = b.base else { return }
-        let aZero = Int32(a.zeroPoint)
+        guard k > 0, let aBase = a.base, let bBase = b.base else {
+            for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+            return
+        }
+        multiply(
+            m: m, n: n, k: k, a: { a.element($0, $1, in: aBase) }, aZeroPoint: Int32(a.zeroPoint),
+            b: { b.element($0, $1, in: bBase) }, bZeroPoint: { qgemmZeroPoint(b.zeroPoints, $0) }, into: c, ldc: ldc)
+    }
+
+    /// The definition for any pair of 8-bit types (the reference of ``IntegerGemm``, too):
+    /// `c[i·ldc + j] = Σ_p (a(i, p) - aZeroPoint) · (b(p, j) - bZeroPoint(j))` for `i < m`, `j < n`,
+    /// `p < k`, with `a(row, depth)` and `b(depth, column)` the operands' elements; sums wrap modulo 2³².
+    package static func multiply<A: QuantizedElement, B: QuantizedElement>(
+        m: Int, n: Int, k: Int, a: (_ row: Int, _ depth: Int) -> A, aZeroPoint: Int32,
+        b: (_ depth: Int, _ column: Int) -> B, bZeroPoint: (_ column: Int) -> Int32,
+        into c: UnsafeMutablePointer<Int32>, ldc: Int
+    ) {
         for i in 0..<m {
             let cRow = c + i * ldc
+            cRow.update(repeating: 0, count: n)
             for p in 0..<k {
-                let x = Int32(a.element(i, p, in: aBase)) - aZero
+                let x = Int32(a(i, p)) - aZeroPoint
                 for j in 0..<n {
-                    cRow[j] &+= x &* (Int32(b.element(p, j, in: bBase)) - qgemmZeroPoint(b.zeroPoints, j))
+                    cRow[j] &+= x &* (Int32(b(p, j)) - bZeroPoint(j))
                 }
             }
         }
