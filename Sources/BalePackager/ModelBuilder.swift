@@ -117,12 +117,14 @@ public struct ModelBuilder: Sendable {
                 "layers": .object(achieved.mapValues { .number($0) }),
             ])
         }
-        // Every variant is made (and validated) before any bundle is written.
+        // Every variant is made (and validated) before any bundle is written; one executor of the
+        // original graph serves every variant's validation.
+        let referenceExecutor = try options.validation.map { _ in try Executor(graph: reference, threads: options.threads) }
         var variants: [Quantization: Variant] = [:]
         for profile in options.targets {
             let quantization = options.quantization ?? Quantization.default(for: profile)
             if variants[quantization] == nil {
-                variants[quantization] = try variant(quantization, of: pruned, reference: reference, metrics: common)
+                variants[quantization] = try variant(quantization, of: pruned, reference: referenceExecutor, metrics: common)
             }
         }
         // Tensor encodings depend on the zstd settings too: profiles sharing both share a payload.
@@ -159,10 +161,10 @@ public struct ModelBuilder: Sendable {
     }
 
     /// Transforms the (pruned) optimised graph for `quantization` and validates it against
-    /// `reference` when samples were given.
+    /// `reference` (the original graph's executor, present when samples were given).
     /// - Throws: a ``PackagerError`` when the accuracy drop exceeds ``Options/maxAccuracyDrop``.
     private func variant(
-        _ quantization: Quantization, of pruned: Graph, reference: Graph, metrics: [String: JSONValue]
+        _ quantization: Quantization, of pruned: Graph, reference: Executor?, metrics: [String: JSONValue]
     ) throws -> Variant {
         var graph = pruned
         var metrics = metrics
@@ -185,10 +187,9 @@ public struct ModelBuilder: Sendable {
             }
             metrics["quantization"] = .object(record)
         }
-        if let validation = options.validation {
+        if let validation = options.validation, let reference {
             let report = try ValidationReport.compare(
-                reference: Executor(graph: reference, threads: options.threads),
-                candidate: Executor(graph: graph, threads: options.threads), on: validation)
+                reference: reference, candidate: Executor(graph: graph, threads: options.threads), on: validation)
             metrics["validation"] = report.json
             if let limit = options.maxAccuracyDrop {
                 guard let drop = report.accuracyDrop else {
