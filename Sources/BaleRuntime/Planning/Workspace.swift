@@ -35,9 +35,6 @@ final class Workspace: @unchecked Sendable {
     func recycle(_ elements: [Float], into buffer: Int) {
         buffers[buffer] = elements
     }
-
-    /// Bytes held in all buffers.
-    var heldBytes: Int { buffers.reduce(0) { $0 + $1.count } * MemoryLayout<Float>.stride }
 }
 
 /// Where a kernel writes one output's f32 elements: the buffer the executor planned for it (reused
