@@ -21,14 +21,19 @@ let package = Package(
         .library(name: "BalePackager", targets: ["BalePackager"]),
         .library(name: "BalePlugins", targets: ["BalePlugins"]),
         .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
+        .library(name: "BaleServer", targets: ["BaleServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // MARK: - System libraries (Debian: libarchive-dev, libzstd-dev)
@@ -113,6 +118,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: - Sidecar (KServe v2 over HTTP)
+        .target(
+            name: "BaleServer",
+            dependencies: [
+                "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "MetricsPlugin",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: - C kernels (per-ISA micro-kernels chosen at run time; no global -march flags)
         .target(name: "CBaleKernels"),
 
@@ -135,7 +156,7 @@ let package = Package(
         .target(
             name: "BaleCLI",
             dependencies: [
-                "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "BuiltinPlugins",
+                "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "BuiltinPlugins", "BaleServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -144,7 +165,7 @@ let package = Package(
         // The runtime-only executable for edge devices: no ONNX import or packager linked.
         .executableTarget(
             name: "bale-runtime",
-            dependencies: ["BaleCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BaleCLI", "BaleBundle", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -204,6 +225,15 @@ let package = Package(
         .testTarget(
             name: "BalePluginsTests",
             dependencies: ["BalePlugins", "BaleBundle", "BaleGraph", "BaleTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BaleServerTests",
+            dependencies: [
+                "BaleServer", "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "BalePackager", "BuiltinPlugins", "BaleTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -60,28 +60,93 @@ public struct PluginPipeline: Sendable {
     /// - Returns: the response: what the last postprocess plugin returned, or the output tensors.
     /// - Throws: a ``PluginError`` naming the plugin, or `model`, that failed.
     public func infer(_ request: Payload, postprocess: Bool = true, requestID: String? = nil) throws(PluginError) -> Payload {
-        var record = InferenceRecord(request: request, requestID: requestID)
-        defer { notifyMonitors(record) }
-        do throws(PluginError) {
-            var payload = request
-            if case .tensors = request {} else {
-                payload = try runChain(.preprocess, on: payload, record: &record)
-            }
-            guard case .tensors(let inputs) = payload else {
-                throw PluginError("the request is \(payload.kind), but the model takes tensors: declare a preprocess plugin (e.g. image, normalize) that makes them, or give tensors directly")
-            }
-            record.inputs = inputs
-            let outputs = try timed("model", stage: nil, record: &record) { () throws(PluginError) in
-                do { return try runModel(inputs) } catch { throw PluginError("model: \(error)") }
-            }
-            record.outputs = outputs
-            let response = postprocess ? try runChain(.postprocess, on: .tensors(outputs), record: &record) : .tensors(outputs)
-            record.response = response
-            return response
-        } catch {
-            record.error = error
-            throw error
+        try infer(batch: [Request(request, postprocess: postprocess, requestID: requestID)])[0].get()
+    }
+
+    /// One request of ``infer(batch:)``.
+    public struct Request: Sendable {
+        /// The raw request or the model's input tensors (see ``PluginPipeline/infer(_:postprocess:requestID:)``).
+        public var payload: Payload
+        /// Whether to run the postprocess chain.
+        public var postprocess: Bool
+        /// The caller's id for the request, for monitors and feedback.
+        public var requestID: String?
+
+        /// A request of `payload`.
+        public init(_ payload: Payload, postprocess: Bool = true, requestID: String? = nil) {
+            self.payload = payload
+            self.postprocess = postprocess
+            self.requestID = requestID
         }
+    }
+
+    /// Runs several requests with one model execution (dynamic batching): each request is
+    /// preprocessed on its own, the model inputs of those that got that far are joined along
+    /// the first axis and run once, and the outputs are split back for each request's
+    /// postprocess chain and monitors. When the inputs cannot be joined (different shapes or
+    /// types) or the outputs do not follow the batch, the model runs once per request.
+    /// - Returns: one result per request, in order; a failure fails only its own request
+    ///   (a model failure fails every request of the run that failed).
+    public func infer(batch requests: [Request]) -> [Result<Payload, PluginError>] {
+        var records = requests.map { InferenceRecord(request: $0.payload, requestID: $0.requestID) }
+        var results = [Result<Payload, PluginError>?](repeating: nil, count: requests.count)
+        defer { records.forEach(notifyMonitors) }
+        var ready: [Int] = []
+        for index in requests.indices {
+            do throws(PluginError) {
+                records[index].inputs = try modelInputs(requests[index].payload, record: &records[index])
+                ready.append(index)
+            } catch {
+                records[index].error = error
+                results[index] = .failure(error)
+            }
+        }
+        for (index, outcome) in zip(ready, executeModel(ready.map { records[$0].inputs! })) {
+            records[index].timings.append(InferenceRecord.Timing(stage: nil, name: "model", duration: outcome.duration))
+            do throws(PluginError) {
+                let outputs = try outcome.outputs.get()
+                records[index].outputs = outputs
+                let response = requests[index].postprocess ? try runChain(.postprocess, on: .tensors(outputs), record: &records[index]) : .tensors(outputs)
+                records[index].response = response
+                results[index] = .success(response)
+            } catch {
+                records[index].error = error
+                results[index] = .failure(error)
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// The model's inputs for `request`: its tensors, or what the preprocess chain made of it.
+    private func modelInputs(_ request: Payload, record: inout InferenceRecord) throws(PluginError) -> [String: Tensor] {
+        let payload = if case .tensors = request { request } else { try runChain(.preprocess, on: request, record: &record) }
+        guard case .tensors(let inputs) = payload else {
+            throw PluginError("the request is \(payload.kind), but the model takes tensors: declare a preprocess plugin (e.g. image, normalize) that makes them, or give tensors directly")
+        }
+        return inputs
+    }
+
+    /// Runs the model on every feed set, joined into one execution when they can be; each
+    /// outcome carries the duration of the execution that produced it.
+    private func executeModel(_ feeds: [[String: Tensor]]) -> [(outputs: Result<[String: Tensor], PluginError>, duration: Duration)] {
+        func once(_ feeds: [String: Tensor]) -> (outputs: Result<[String: Tensor], PluginError>, duration: Duration) {
+            let start = ContinuousClock.now
+            let outputs: Result<[String: Tensor], PluginError>
+            do { outputs = .success(try runModel(feeds)) } catch { outputs = .failure(PluginError("model: \(error)")) }
+            return (outputs, ContinuousClock.now - start)
+        }
+        if feeds.count > 1, let batch = TensorBatching.concatenate(feeds) {
+            let joined = once(batch.feeds)
+            switch joined.outputs {
+            case .success(let outputs):
+                if let pieces = TensorBatching.split(outputs, rows: batch.rows) {
+                    return pieces.map { (.success($0), joined.duration) }
+                }
+            case .failure(let error):
+                return feeds.map { _ in (.failure(error), joined.duration) }
+            }
+        }
+        return feeds.map(once)
     }
 
     /// Runs the plugins of `stage` in order, each on what the previous returned.
@@ -136,12 +201,21 @@ extension PluginPipeline {
     ///   unknown label); unlike ``MonitorPlugin/observe(_:)``, the caller asked for this.
     public func feedback(requestID: String, label: String) throws(PluginError) -> [String: JSONValue] {
         var figures: [String: JSONValue] = [:]
-        for plugin in plugins {
-            guard case .monitor(let monitor as any FeedbackMonitor) = plugin.instance else { continue }
-            figures[plugin.name] = try PluginError.naming(plugin.name, "feedback failed") {
+        for (name, monitor) in feedbackMonitors {
+            figures[name] = try PluginError.naming(name, "feedback failed") {
                 try monitor.feedback(requestID: requestID, label: label)
             }
         }
         return figures
+    }
+
+    /// Whether any plugin takes feedback (a ``FeedbackMonitor`` such as `quality`).
+    public var takesFeedback: Bool { !feedbackMonitors.isEmpty }
+
+    private var feedbackMonitors: [(name: String, monitor: any FeedbackMonitor)] {
+        plugins.compactMap { plugin in
+            guard case .monitor(let monitor as any FeedbackMonitor) = plugin.instance else { return nil }
+            return (plugin.name, monitor)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BaleBundle
 import BaleCLI
 
 /// `bale-runtime`: the small executable for edge devices. It loads, verifies and runs bundles;
@@ -10,7 +11,7 @@ struct BaleRuntimeTool: ParsableCommand {
         abstract: "Verify and run Bale bundles (the runtime-only build of bale).",
         discussion: "The same commands as in bale, without the packager: build bundles with bale build.",
         version: baleVersion,
-        subcommands: [Run.self, Bench.self, Inspect.self, Verify.self, Unpack.self]
+        subcommands: [Run.self, Serve.self, Bench.self, Inspect.self, Verify.self, Unpack.self]
     )
 
     static func main() { mainWithOneLineErrors() }

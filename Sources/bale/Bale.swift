@@ -1,4 +1,5 @@
 import ArgumentParser
+import BaleBundle
 import BaleCLI
 
 /// The `bale` command: packages ML models into verified bundles and runs them.
@@ -15,7 +16,7 @@ struct Bale: ParsableCommand {
             See docs/bundle-format.md.
             """,
         version: version,
-        subcommands: [Pack.self, Build.self, Run.self, Bench.self, Inspect.self, Verify.self, Unpack.self, Keygen.self, Sign.self]
+        subcommands: [Pack.self, Build.self, Run.self, Serve.self, Bench.self, Inspect.self, Verify.self, Unpack.self, Keygen.self, Sign.self]
     )
 
     static func main() { mainWithOneLineErrors() }

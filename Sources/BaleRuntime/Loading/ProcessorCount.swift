@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// The machine's usable cores.
-enum ProcessorCount {
+package enum ProcessorCount {
     /// Active processors, at least 1.
-    static var active: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    package static var active: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 }
