@@ -206,7 +206,8 @@ private struct InputTensor {
             }
             shape.append(Int(n))
         }
-        guard Shapes.count(shape) != nil else { throw .badRequest("input '\(name)': shape \(shape) is too large") }
+        guard let count = Shapes.count(shape) else { throw .badRequest("input '\(name)': shape \(shape) is too large") }
+        guard count > 0 || datatype == "BYTES" else { throw .badRequest("input '\(name)': shape \(shape) holds no elements") }
         self.name = name
         self.datatype = datatype
         self.shape = shape
@@ -255,8 +256,9 @@ private struct InputTensor {
                 throw .badRequest(error.description)
             }
         case .binary(let bytes):
-            guard bytes.count == count * dtype.byteSize else {
-                throw .badRequest("input '\(name)': binary_data_size \(bytes.count) is not \(count) \(datatype) elements (\(count * dtype.byteSize) bytes) of shape \(shape)")
+            let (size, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
+            guard !overflow, bytes.count == size else {
+                throw .badRequest("input '\(name)': binary_data_size \(bytes.count) is not \(count) \(datatype) elements of shape \(shape)")
             }
             do {
                 var decoder = try TensorDecoder(name: name, dtype: dtype, shape: shape)

@@ -22,8 +22,9 @@ public final class ServedModel: Sendable {
     /// Output names in the graph's order.
     let outputOrder: [String]
 
-    /// Loads, verifies and warms the bundle at `path` (runs one inference on generated inputs,
-    /// so the first request pays no first-run costs and a model that cannot run is refused).
+    /// Loads, verifies and warms the bundle at `path` (runs one inference on inputs generated
+    /// from its input shapes, so the first request pays no first-run costs and a model that
+    /// cannot run is refused).
     /// - Throws: a message naming the bundle and what is wrong with it.
     init(path: String, options: ServerOptions, metrics: ServerMetrics) throws(RuntimeError) {
         let model = try BundledModel(path: path, reader: options.reader, threads: options.threads)
@@ -33,10 +34,13 @@ public final class ServedModel: Sendable {
         } catch {
             throw RuntimeError("'\(path)': \(error)")
         }
-        do {
-            _ = try model.executor.run(try BenchmarkInputs.generate(for: model.graph))
-        } catch {
-            throw RuntimeError("'\(path)': warm-up inference failed: \(error)")
+        // Inputs of unknown rank cannot be generated; such a model is served without warm-up.
+        if let feeds = try? BenchmarkInputs.generate(for: model.graph) {
+            do {
+                _ = try model.executor.run(feeds)
+            } catch {
+                throw RuntimeError("'\(path)': warm-up inference failed: \(error)")
+            }
         }
         let manifest = model.info.manifest
         self.name = manifest.name

@@ -80,37 +80,49 @@ public final class InferenceQueue: Sendable {
     /// Queues `request` (of `rows` rows) and waits for its outcome, at most `timeout`.
     /// - Returns: the outcome, or a ``ServeError``: 503 when the queue is full, 504 on timeout.
     public func submit(_ request: PluginPipeline.Request, rows: Int, timeout: Duration) async -> Result<Outcome, ServeError> {
-        await withCheckedContinuation { continuation in
-            let job = Job(request: request, rows: max(1, rows), continuation: continuation)
-            enum Start { case none, worker, timer, full }
-            let start: Start = state.withLock { state in
-                guard state.pending.count < settings.capacity else { return .full }
-                state.pending.append(job)
-                state.pendingRows += job.rows
-                guard state.running < settings.workers else { return .none }
-                if !settings.batching || state.pendingRows >= settings.maxBatch {
-                    state.running += 1
-                    return .worker
+        let job = Job(request: request, rows: max(1, rows))
+        enum Start { case none, worker, timer, full }
+        let start: Start = state.withLock { state in
+            guard state.pending.count < settings.capacity else { return .full }
+            state.pending.append(job)
+            state.pendingRows += job.rows
+            guard state.running < settings.workers else { return .none }
+            if !settings.batching || state.pendingRows >= settings.maxBatch {
+                state.running += 1
+                return .worker
+            }
+            if state.timerArmed { return .none }
+            state.timerArmed = true
+            return .timer
+        }
+        switch start {
+        case .full:
+            return .failure(ServeError(
+                .serviceUnavailable, "model '\(label)': the queue is full (\(settings.capacity) requests waiting); retry later", retryAfterSeconds: 1))
+        case .worker:
+            launchWorker()
+        case .timer:
+            DispatchQueue.global().asyncAfter(deadline: .now() + settings.maxDelay.dispatchInterval) { self.batchDelayEnded() }
+        case .none:
+            break
+        }
+        // The outcome or the timeout, whichever comes first; the loser is cancelled, so no
+        // timer outlives the request.
+        let label = label
+        return await withTaskGroup(of: Result<Outcome, ServeError>?.self) { group in
+            group.addTask { await job.outcome() }
+            group.addTask {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return nil }
+                job.finish(.failure(ServeError(.gatewayTimeout, "model '\(label)': no response within the request timeout of \(timeout.formattedSeconds)")))
+                return nil
+            }
+            while let next = await group.next() {
+                if let result = next {
+                    group.cancelAll()
+                    return result
                 }
-                if state.timerArmed { return .none }
-                state.timerArmed = true
-                return .timer
             }
-            switch start {
-            case .full:
-                job.finish(.failure(ServeError(
-                    .serviceUnavailable, "model '\(label)': the queue is full (\(settings.capacity) requests waiting); retry later", retryAfterSeconds: 1)))
-                return
-            case .worker:
-                launchWorker()
-            case .timer:
-                DispatchQueue.global().asyncAfter(deadline: .now() + settings.maxDelay.dispatchInterval) { self.batchDelayEnded() }
-            case .none:
-                break
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout.dispatchInterval) {
-                job.finish(.failure(ServeError(.gatewayTimeout, "model '\(self.label)': no response within the request timeout of \(timeout.formattedSeconds)")))
-            }
+            preconditionFailure("a job's outcome always arrives")
         }
     }
 
@@ -168,24 +180,48 @@ public final class InferenceQueue: Sendable {
     }
 }
 
-/// One queued request, answered exactly once (by its worker or by its timeout).
+/// One queued request, answered exactly once (by its worker or by its timeout), whether or
+/// not its waiter is already waiting.
 private final class Job: Sendable {
     let request: PluginPipeline.Request
     let rows: Int
     let enqueued = ContinuousClock.now
-    private let continuation: Mutex<CheckedContinuation<Result<InferenceQueue.Outcome, ServeError>, Never>?>
+    private let state = Mutex<State>(.pending(nil))
 
-    init(request: PluginPipeline.Request, rows: Int, continuation: CheckedContinuation<Result<InferenceQueue.Outcome, ServeError>, Never>) {
-        self.request = request
-        self.rows = rows
-        self.continuation = Mutex(continuation)
+    private enum State {
+        case pending(CheckedContinuation<Result<InferenceQueue.Outcome, ServeError>, Never>?)
+        case finished(Result<InferenceQueue.Outcome, ServeError>)
     }
 
-    var isFinished: Bool { continuation.withLock { $0 == nil } }
+    init(request: PluginPipeline.Request, rows: Int) {
+        self.request = request
+        self.rows = rows
+    }
+
+    var isFinished: Bool {
+        state.withLock { if case .finished = $0 { true } else { false } }
+    }
+
+    /// Waits for the answer.
+    func outcome() async -> Result<InferenceQueue.Outcome, ServeError> {
+        await withCheckedContinuation { continuation in
+            let finished: Result<InferenceQueue.Outcome, ServeError>? = state.withLock { state in
+                if case .finished(let result) = state { return result }
+                state = .pending(continuation)
+                return nil
+            }
+            if let finished { continuation.resume(returning: finished) }
+        }
+    }
 
     /// Answers the request unless it was answered already.
     func finish(_ result: Result<InferenceQueue.Outcome, ServeError>) {
-        continuation.withLock { $0.take() }?.resume(returning: result)
+        let waiter: CheckedContinuation<Result<InferenceQueue.Outcome, ServeError>, Never>?? = state.withLock { state in
+            guard case .pending(let continuation) = state else { return nil }
+            state = .finished(result)
+            return .some(continuation)
+        }
+        if case .some(.some(let continuation)) = waiter { continuation.resume(returning: result) }
     }
 }
 
