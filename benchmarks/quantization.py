@@ -19,8 +19,6 @@ Usage: benchmarks/quantization.py [--bale PATH] [--work-dir DIR] [--rounds N] [-
 Needs: pip install numpy onnx scikit-learn skl2onnx. Builds bale (swift build -c release) if missing.
 """
 import argparse
-import importlib.machinery
-import importlib.util
 import json
 import statistics
 import subprocess
@@ -29,15 +27,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def bench_vs_ort():
-    """scripts/bench-vs-ort as a module, for its MLP generator."""
-    loader = importlib.machinery.SourceFileLoader("bench_vs_ort", str(ROOT / "scripts/bench-vs-ort"))
-    spec = importlib.util.spec_from_loader("bench_vs_ort", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+sys.path.insert(0, str(ROOT / "scripts"))
+from bench_models import mlp_model  # noqa: E402  (scripts/bench_models.py, also used by scripts/bench-vs-ort)
 
 
 def run(*args):
@@ -148,7 +139,7 @@ def main():
         if args.digits_only:
             return
 
-        mlp = bench_vs_ort().mlp_model(work / "mlp/model.onnx")
+        mlp = mlp_model(work / "mlp/model.onnx")
         fp32, _ = build(args.bale, mlp, dist, "mlp-fp32", "--quantize", "none")
         int8, _ = build(args.bale, mlp, dist, "mlp-int8", "--quantize", "int8")
         rng = np.random.default_rng(4)
