@@ -183,6 +183,12 @@ let package = Package(
             dependencies: ["BaleRuntime"],
             swiftSettings: strictSettings
         ),
+        // MARK: - Benchmarks (benchmarks/serve-load.sh): a bare Hummingbird route as the baseline for bale serve
+        .executableTarget(
+            name: "bale-hello-server",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: - Test support
         .target(
