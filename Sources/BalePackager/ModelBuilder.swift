@@ -135,7 +135,9 @@ public struct ModelBuilder: Sendable {
             let variant = variants[quantization]!
             let settings = ZstdSettings(level: profile.compression.level, workers: options.threads, longWindowLog: profile.compression.longWindowLog)
             let key = PayloadKey(quantization: quantization, compression: settings)
-            let payload = try payloads[key] ?? Self.payload(of: variant.graph, half: quantization == .fp16, compression: settings)
+            let payload = try payloads[key]
+                ?? Self.payload(of: variant.graph, half: quantization == .fp16, compression: settings)
+                + Self.samplePayload(of: variant.graph, half: quantization == .fp16, threads: options.threads)
             payloads[key] = payload
             var manifest = manifest(for: variant.graph, original: graph, profile: profile, source: source, precision: variant.precision)
             manifest.metrics.merge(variant.metrics) { _, new in new }

@@ -24,6 +24,9 @@ public struct BundledModel: Sendable {
     /// The plugin files (config and assets under `plugins/`), by bundle path, verified like
     /// every other file; the plugin registry hands each plugin its own.
     public let pluginFiles: [String: [UInt8]]
+    /// The sample files (under `samples/`, see ``BundleSample``), by bundle path, verified like
+    /// every other file; empty for bundles without a sample.
+    public let sampleFiles: [String: [UInt8]]
 
     /// Loads and verifies the bundle at `path`.
     /// - Parameters:
@@ -57,6 +60,7 @@ public struct BundledModel: Sendable {
         }
         self.info = info
         self.pluginFiles = loaded.pluginFiles
+        self.sampleFiles = loaded.sampleFiles
         self.weightBytes = graph.weightBytes
         self.executor = try Executor(graph: consume graph, threads: threads ?? Self.defaultThreads(for: info.manifest.target))
         self.graph = executor.graph
@@ -99,9 +103,10 @@ public struct BundledModel: Sendable {
     }
 }
 
-/// Collects `graph.json` (and, with `keepTensors`, the tensor files it names and the plugin
-/// files under `plugins/`) while a bundle streams past, checking that each tensor file's media
-/// type gives its `graph.json` encoding; everything else is only verified.
+/// Collects `graph.json` (and, with `keepTensors`, the tensor files it names, the plugin files
+/// under `plugins/` and the sample files under `samples/`) while a bundle streams past, checking
+/// that each tensor file's media type gives its `graph.json` encoding; everything else is only
+/// verified.
 struct GraphSink: BundlePayloadSink {
     /// Whether tensor files are decoded and kept (false: the graph alone, weights unread).
     let keepTensors: Bool
@@ -109,6 +114,8 @@ struct GraphSink: BundlePayloadSink {
     var tensors: [String: Tensor] = [:]
     /// Files under ``pluginDirectory``, by path (with `keepTensors`).
     var pluginFiles: [String: [UInt8]] = [:]
+    /// Files under ``sampleDirectory``, by path (with `keepTensors`).
+    var sampleFiles: [String: [UInt8]] = [:]
     /// A decoding failure, kept so the load error names it rather than the reader's wrapper.
     var failure: GraphError?
     private var byFile: [String: (name: String, dtype: DType, shape: [Int], encoding: TensorEncoding)] = [:]
@@ -118,11 +125,14 @@ struct GraphSink: BundlePayloadSink {
     private enum Current {
         case graph([UInt8])
         case tensor(TensorDecoder, path: String)
-        case pluginFile([UInt8])
+        /// A plugin or sample file, kept whole.
+        case wholeFile([UInt8])
     }
 
     /// Where plugin config and assets live in a bundle.
     static let pluginDirectory = "plugins/"
+    /// Where a built model's sample input and expected output live (``BundleSample``).
+    static let sampleDirectory = "samples/"
 
     init(keepTensors: Bool) { self.keepTensors = keepTensors }
 
@@ -148,8 +158,8 @@ struct GraphSink: BundlePayloadSink {
                 var decoder = try TensorDecoder(name: entry.name, dtype: entry.dtype, shape: entry.shape, encoding: entry.encoding)
                 try decoder.expect(fileSize: file.size)
                 current = .tensor(decoder, path: file.path)
-            } else if keepTensors, file.path.hasPrefix(Self.pluginDirectory) {
-                current = .pluginFile([])
+            } else if keepTensors, file.path.hasPrefix(Self.pluginDirectory) || file.path.hasPrefix(Self.sampleDirectory) {
+                current = .wholeFile([])
             }
         } catch {
             throw fail(error, path: file.path)
@@ -166,10 +176,10 @@ struct GraphSink: BundlePayloadSink {
             current = nil  // keeps the decoder's storage uniquely referenced
             do throws(GraphError) { try decoder.append(chunk) } catch { throw fail(error, path: path) }
             current = .tensor(decoder, path: path)
-        case .pluginFile(var bytes)?:
+        case .wholeFile(var bytes)?:
             current = nil
             bytes.append(contentsOf: chunk)
-            current = .pluginFile(bytes)
+            current = .wholeFile(bytes)
         case nil:
             return
         }
@@ -192,7 +202,9 @@ struct GraphSink: BundlePayloadSink {
             case .tensor(let decoder, _):
                 let name = decoder.name
                 tensors[name] = try decoder.finish()
-            case .pluginFile(let bytes):
+            case .wholeFile(let bytes) where file.path.hasPrefix(Self.sampleDirectory):
+                sampleFiles[file.path] = bytes
+            case .wholeFile(let bytes):
                 pluginFiles[file.path] = bytes
             }
         } catch {
