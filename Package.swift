@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "BalePlugins", targets: ["BalePlugins"]),
         .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
         .library(name: "BaleServer", targets: ["BaleServer"]),
+        .library(name: "BaleDeploy", targets: ["BaleDeploy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -134,6 +135,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: - Device install, rollback and delta updates (issue 8)
+        .target(
+            name: "BaleDeploy",
+            dependencies: ["BaleBundle", "BaleGraph", "BaleRuntime"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: - C kernels (per-ISA micro-kernels chosen at run time; no global -march flags)
         .target(name: "CBaleKernels"),
 
@@ -156,7 +164,7 @@ let package = Package(
         .target(
             name: "BaleCLI",
             dependencies: [
-                "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "BuiltinPlugins", "BaleServer",
+                "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "BuiltinPlugins", "BaleServer", "BaleDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -240,6 +248,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BaleDeployTests",
+            dependencies: ["BaleDeploy", "BaleBundle", "BaleGraph", "BaleRuntime", "BalePackager", "BaleTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

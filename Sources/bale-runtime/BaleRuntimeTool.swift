@@ -11,7 +11,7 @@ struct BaleRuntimeTool: ParsableCommand {
         abstract: "Verify and run Bale bundles (the runtime-only build of bale).",
         discussion: "The same commands as in bale, without the packager: build bundles with bale build.",
         version: baleVersion,
-        subcommands: [Run.self, Serve.self, Bench.self, Inspect.self, Verify.self, Unpack.self]
+        subcommands: [Run.self, Serve.self, Bench.self, Inspect.self, Verify.self, Unpack.self, Deploy.self, Rollback.self, Status.self]
     )
 
     static func main() { mainWithOneLineErrors() }

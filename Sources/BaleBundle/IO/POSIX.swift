@@ -14,19 +14,19 @@ func errnoText(_ code: Int32 = errno) -> String {
 }
 
 /// An I/O error naming the file and the operation.
-func ioError(_ operation: String, _ path: String, _ code: Int32 = errno) -> BundleError {
+package func ioError(_ operation: String, _ path: String, _ code: Int32 = errno) -> BundleError {
     BundleError(.io, "cannot \(operation) '\(path)': \(errnoText(code))", path: path)
 }
 
 // MARK: - Reading
 
 /// A file opened for reading, closed when released.
-final class InputFile {
-    let path: String
+package final class InputFile {
+    package let path: String
     private let fd: Int32
 
     /// Opens `path` for reading.
-    init(path: String) throws(BundleError) {
+    package init(path: String) throws(BundleError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ioError("open", path) }
         self.fd = fd
@@ -36,14 +36,14 @@ final class InputFile {
     deinit { close(fd) }
 
     /// The file's current size and whether it is a regular file.
-    func status() throws(BundleError) -> (size: UInt64, isRegular: Bool) {
+    package func status() throws(BundleError) -> (size: UInt64, isRegular: Bool) {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ioError("stat", path) }
         return (UInt64(st.st_size), (st.st_mode & S_IFMT) == S_IFREG)
     }
 
     /// Reads up to `buffer.count` bytes; returns 0 at end of file.
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(BundleError) -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws(BundleError) -> Int {
         while true {
             let n = systemRead(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { return n }
@@ -71,12 +71,12 @@ final class InputFile {
 // MARK: - Writing
 
 /// A file opened for writing, closed when released.
-final class OutputFile {
-    let path: String
+package final class OutputFile {
+    package let path: String
     private var fd: Int32
 
     /// Creates `path`, which must not exist yet (mode 0644).
-    convenience init(creating path: String) throws(BundleError) {
+    package convenience init(creating path: String) throws(BundleError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ioError("create", path) }
         self.init(fd: fd, path: path)
@@ -90,7 +90,7 @@ final class OutputFile {
     deinit { if fd >= 0 { close(fd) } }
 
     /// Appends `bytes` at the current position.
-    func write(_ bytes: UnsafeRawBufferPointer) throws(BundleError) {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws(BundleError) {
         var done = 0
         while done < bytes.count {
             let n = systemWrite(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -121,7 +121,7 @@ final class OutputFile {
     }
 
     /// Flushes the data to disk and closes the file.
-    func syncAndClose() throws(BundleError) {
+    package func syncAndClose() throws(BundleError) {
         guard fsync(fd) == 0 else { throw ioError("sync", path) }
         close(fd)
         fd = -1
@@ -132,15 +132,15 @@ final class OutputFile {
 ///
 /// Until then the data lives at a hidden temporary path next to the destination; releasing the
 /// object without committing removes it, so a failure never leaves a partial file behind.
-final class AtomicOutputFile {
+package final class AtomicOutputFile {
     /// The final path.
-    let path: String
-    /// The open temporary file.
-    let file: OutputFile
+    package let path: String
+    /// The open temporary file (its `path` is the temporary name).
+    package let file: OutputFile
     private var committed = false
 
     /// Creates a temporary file next to `path` with permissions `mode`.
-    init(path: String, mode: UInt32 = 0o644) throws(BundleError) {
+    package init(path: String, mode: UInt32 = 0o644) throws(BundleError) {
         let (dir, base) = splitPath(path)
         var template = Array("\(dir)/.\(base).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -155,7 +155,7 @@ final class AtomicOutputFile {
     }
 
     /// Appends `bytes`.
-    func write(_ bytes: UnsafeRawBufferPointer) throws(BundleError) { try file.write(bytes) }
+    package func write(_ bytes: UnsafeRawBufferPointer) throws(BundleError) { try file.write(bytes) }
 
     /// Writes `bytes` at `offset`.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BundleError) { try file.write(bytes, at: offset) }
@@ -164,7 +164,7 @@ final class AtomicOutputFile {
     func seek(to offset: UInt64) throws(BundleError) { try file.seek(to: offset) }
 
     /// Flushes to disk, renames onto the final path and flushes the directory.
-    func commit() throws(BundleError) {
+    package func commit() throws(BundleError) {
         try file.syncAndClose()
         guard rename(file.path, path) == 0 else { throw ioError("rename into", path) }
         committed = true
@@ -186,14 +186,14 @@ public enum AtomicFile {
 // MARK: - Paths and directories
 
 /// Splits a path into its directory (`.` when none) and last component.
-func splitPath(_ path: String) -> (directory: String, base: String) {
+package func splitPath(_ path: String) -> (directory: String, base: String) {
     guard let slash = path.lastIndex(of: "/") else { return (".", path) }
     let dir = String(path[..<slash])
     return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))
 }
 
 /// Flushes a directory's entries to disk, so a rename in it survives a crash.
-func syncDirectory(_ path: String) throws(BundleError) {
+package func syncDirectory(_ path: String) throws(BundleError) {
     let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard fd >= 0 else { throw ioError("open directory", path) }
     defer { close(fd) }
@@ -206,20 +206,26 @@ func pathExists(_ path: String) -> Bool {
     return lstat(path, &st) == 0
 }
 
+/// Names in directory `path` (without `.` and `..`); empty when it cannot be read.
+package func listDirectory(_ path: String) -> [String] {
+    guard let dir = opendir(path) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
 /// Removes a directory tree, best effort (used to clean up after a failure).
-func removeTree(_ path: String) {
+package func removeTree(_ path: String) {
     var st = stat()
     guard lstat(path, &st) == 0 else { return }
-    if (st.st_mode & S_IFMT) == S_IFDIR, let dir = opendir(path) {
-        var children: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { children.append(name) }
-        }
-        closedir(dir)
-        for child in children { removeTree("\(path)/\(child)") }
+    if (st.st_mode & S_IFMT) == S_IFDIR {
+        for child in listDirectory(path) { removeTree("\(path)/\(child)") }
         rmdir(path)
     } else {
         unlink(path)

@@ -107,7 +107,7 @@ public struct BundleWriter: Sendable {
     }
 
     /// Streams one payload file into the tar, returning its SHA-256.
-    private func stream(_ file: PayloadFile, into tar: TarWriter) throws(BundleError) -> String {
+    func stream(_ file: PayloadFile, into tar: TarWriter) throws(BundleError) -> String {
         try tar.beginEntry(path: file.path, size: file.size)
         var digest = SHA256Digest()
         switch file.source {
