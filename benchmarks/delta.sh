@@ -48,11 +48,11 @@ PY
 "$bale" keygen -o "$work/release.key" >/dev/null
 for v in 1 2; do
     "$bale" build "$work/mlp-v$v.onnx" --name mlp --version "$v.0" --created-at 2026-11-26T00:00:00Z \
-        --key "$work/release.key" -o "$work/v$v" >/dev/null
+        --sign "$work/release.key" -o "$work/v$v" >/dev/null
 done
 v1=$(ls "$work"/v1/*.bale) v2=$(ls "$work"/v2/*.bale)
 
-seconds() { local start=$(date +%s.%N); "$@" >/dev/null; echo "$(date +%s.%N) - $start" | bc; }
+seconds() { local start=$(date +%s.%N); "$@" >/dev/null; printf '%.2f' "$(echo "$(date +%s.%N) - $start" | bc)"; }
 t_delta=$(seconds "$bale" delta "$v1" "$v2" -o "$work/v1-v2.delta" --quiet)
 "$bale" deploy "$v1" --to "$work/device-full" --pubkey "$work/release.key.pub" --quiet
 "$bale" deploy "$v1" --to "$work/device-delta" --pubkey "$work/release.key.pub" --quiet
