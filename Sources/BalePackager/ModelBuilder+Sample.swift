@@ -15,8 +15,10 @@ extension ModelBuilder {
                     from: encoding.encode(tensor), dtype: tensor.dtype, shape: tensor.shape, name: name, encoding: encoding)
             }
         }
-        let files = try BundleSample.make(for: loaded, threads: threads)
-        if files.isEmpty { logger.warning("no sample in the bundle: a model input or output name is not a plain file name") }
+        let files = BundleSample.make(for: loaded, threads: threads)
+        if files.isEmpty {
+            logger.warning("no sample for the deploy self-test: an input or output name is not a plain file name, or the model does not run on generated inputs")
+        }
         return files.sorted { $0.key < $1.key }.map { PayloadFile(path: $0.key, bytes: $0.value) }
     }
 }

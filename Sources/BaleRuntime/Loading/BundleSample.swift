@@ -24,13 +24,15 @@ public enum BundleSample {
         case noSample
     }
 
-    /// The sample files of `graph` (batch 1, inputs from ``BenchmarkInputs``), by bundle path;
-    /// empty when a value name is not a plain file name or the graph's inputs cannot be generated.
+    /// The sample files of `graph` (batch 1, inputs from ``BenchmarkInputs``), by bundle path.
+    /// A sample is optional, so this is empty (rather than failing a build) when a value name is
+    /// not a plain file name, the inputs cannot be generated, or the model does not run on them.
     /// - Parameter graph: the graph exactly as a device loads it (weights in stored precision).
-    public static func make(for graph: Graph, threads: Int) throws(RuntimeError) -> [String: [UInt8]] {
+    public static func make(for graph: Graph, threads: Int) -> [String: [UInt8]] {
         let names = graph.inputs.map(\.name) + graph.outputs.map(\.name)
-        guard names.allSatisfy(isPlainName), let feeds = try? BenchmarkInputs.generate(for: graph, batch: 1) else { return [:] }
-        let outputs = try Executor(graph: graph, threads: threads).run(feeds)
+        guard names.allSatisfy(isPlainName), let feeds = try? BenchmarkInputs.generate(for: graph, batch: 1),
+            let outputs = try? Executor(graph: graph, threads: threads).run(feeds)
+        else { return [:] }
         var files: [String: [UInt8]] = [:]
         for (name, tensor) in feeds { files[inputDirectory + name + ".npy"] = NPY.write(tensor) }
         for (name, tensor) in outputs { files[outputDirectory + name + ".npy"] = NPY.write(tensor) }
