@@ -101,18 +101,23 @@ public struct Installer: Sendable {
         }
     }
 
-    /// Copies `bundle` to `staged` and flushes it to disk.
+    /// Copies `bundle` to `staged` and flushes it to disk; on failure (a full disk) removes it.
     private func stage(_ bundle: String, to staged: String) throws(BundleError) {
         let step = "staging \(splitPath(bundle).base)"
         let total = try InputFile(path: bundle).status().size
         let out = try OutputFile(creating: staged)
         var done: UInt64 = 0
-        try copyFile(bundle) { chunk throws(BundleError) in
-            try out.write(chunk)
-            done += UInt64(chunk.count)
-            report(step, done: done, total: total, finished: false)
+        do throws(BundleError) {
+            try copyFile(bundle) { chunk throws(BundleError) in
+                try out.write(chunk)
+                done += UInt64(chunk.count)
+                report(step, done: done, total: total, finished: false)
+            }
+            try out.syncAndClose()
+        } catch {
+            removeFile(staged)
+            throw error
         }
-        try out.syncAndClose()
         report(step, done: done, total: total, finished: true)
     }
 

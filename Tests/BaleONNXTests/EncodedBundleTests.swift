@@ -82,7 +82,9 @@ import Testing
             #expect(fp16.info.manifest.target.precision == "fp16")
             #expect(Self.encodings(fp16).allSatisfy { $0.hasPrefix("f16") }, "\(Self.encodings(fp16))")
             let ratio = Double(fp16.info.compressedSize) / Double(fp32.info.compressedSize)
-            #expect(ratio < 0.6, "\(fp16.profile.name): fp16 bundle is \(ratio) of fp32")
+            // The deploy self-test sample (samples/, the same fp32 .npy files in both) adds a
+            // fixed few hundred bytes that do not halve; without it the ratio is under 0.6.
+            #expect(ratio < 0.65, "\(fp16.profile.name): fp16 bundle is \(ratio) of fp32")
             let model = try BundledModel(path: fp16.path)
             // The executor keeps `c` as stored: widened from half, exactly.
             let c = try #require(model.graph.initializers["c"]?.floats)
