@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Delta update vs full bundle (issue 8): an MLP 784-1024-1024-10 (He-initialised, seed 4, as in
-# scripts/bench-vs-ort) built twice, the second time with only the last layer's weights changed
+# Delta update vs full bundle (issue 8): the MLP 784-1024-1024-10 of scripts/bench_models.py
+# (He-initialised, seed 4) built twice, the second time with only the last layer's weights changed
 # (a fine-tune of the head). Reports the bundle and patch sizes, the time of `bale delta`, and
 # the time of `bale deploy` of the full bundle vs `bale deploy --delta` on a device holding the
 # first version.
@@ -16,33 +16,19 @@ rm -rf "$work" && mkdir -p "$work"
 
 python3 - "$work" <<'PY'
 import sys
+from pathlib import Path
 import numpy as np, onnx
-from onnx import helper, numpy_helper
-out = sys.argv[1]
-def mlp(path, head_shift):
-    rng = np.random.default_rng(4)
-    sizes = [784, 1024, 1024, 10]
-    nodes, weights, x = [], [], "input"
-    for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
-        w = (rng.standard_normal((fan_in, fan_out)) * np.sqrt(2 / fan_in)).astype(np.float32)
-        b = rng.normal(0, 0.05, fan_out).astype(np.float32)
-        if i == len(sizes) - 2:  # the fine-tuned head
-            w = w + np.float32(head_shift) * np.random.default_rng(7).standard_normal(w.shape).astype(np.float32)
-        weights += [numpy_helper.from_array(w, f"fc{i}.w"), numpy_helper.from_array(b, f"fc{i}.b")]
-        nodes.append(helper.make_node("Gemm", [x, f"fc{i}.w", f"fc{i}.b"], [f"h{i}"]))
-        x = f"h{i}"
-        if i < len(sizes) - 2:
-            nodes.append(helper.make_node("Relu", [x], [f"r{i}"]))
-            x = f"r{i}"
-    nodes.append(helper.make_node("Softmax", [x], ["probabilities"], axis=1))
-    graph = helper.make_graph(
-        nodes, "mlp", [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, ["batch", 784])],
-        [helper.make_tensor_value_info("probabilities", onnx.TensorProto.FLOAT, ["batch", 10])], weights)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.save(model, path)
-mlp(f"{out}/mlp-v1.onnx", 0.0)
-mlp(f"{out}/mlp-v2.onnx", 0.01)
+from onnx import numpy_helper
+sys.path.insert(0, "scripts")
+from bench_models import mlp_model
+out = Path(sys.argv[1])
+model = onnx.load(str(mlp_model(out / "mlp-v1.onnx")))
+for init in model.graph.initializer:
+    if init.name == "fc2.w":  # the fine-tuned head
+        w = numpy_helper.to_array(init)
+        w = w + np.float32(0.01) * np.random.default_rng(7).standard_normal(w.shape).astype(np.float32)
+        init.CopyFrom(numpy_helper.from_array(w, init.name))
+onnx.save(model, str(out / "mlp-v2.onnx"))
 PY
 
 "$bale" keygen -o "$work/release.key" >/dev/null
