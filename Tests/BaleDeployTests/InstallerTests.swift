@@ -89,6 +89,17 @@ import Testing
         #expect(left == ids.suffix(keep + 1).map { "\($0).bale" }.sorted())
     }
 
+    @Test func packedBundleIsInstalledAfterVerificationOnly() throws {
+        let path = work.file("packed.bale")
+        let manifest = Manifest(
+            name: "data", version: "1", createdAt: "2026-11-26T10:00:00Z", creator: "bale-tests",
+            target: Manifest.Target(profile: "cloud-x86_64", arch: "x86_64", precision: "fp32"))
+        _ = try BundleWriter().write(manifest: manifest, payload: [PayloadFile(path: "a.txt", bytes: [1])], to: path, signingKey: DeployFixtures.key)
+        let result = try installer().install(path)
+        #expect(result.selfTest == "not a built model")
+        #expect(DeviceStatus(device: device, reader: DeployFixtures.reader).slots[0].text.contains("not a built model"))
+    }
+
     @Test func unwritableDeviceGivesOneLineNamingIt() throws {
         let bundle = try DeployFixtures.bundle(in: work, version: "1.0", last: 1)
         let file = work.write("plain-file", [1, 2, 3])
