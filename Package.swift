@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
         .library(name: "BaleServer", targets: ["BaleServer"]),
         .library(name: "BaleDeploy", targets: ["BaleDeploy"]),
+        .library(name: "BaleRegistry", targets: ["BaleRegistry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -142,6 +143,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: - OCI registry client (push/pull; full Foundation, so only in `bale`, not bale-runtime)
+        .target(
+            name: "BaleRegistry",
+            dependencies: ["BaleBundle"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: - C kernels (per-ISA micro-kernels chosen at run time; no global -march flags)
         .target(name: "CBaleKernels"),
 
@@ -179,7 +187,7 @@ let package = Package(
         .executableTarget(
             name: "bale",
             dependencies: [
-                "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager", "BalePlugins", "BuiltinPlugins",
+                "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager", "BalePlugins", "BuiltinPlugins", "BaleRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -287,6 +295,11 @@ let package = Package(
                 "DriftPlugin", "MetricsPlugin", "BalePlugins", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BaleRegistryTests",
+            dependencies: ["BaleRegistry", "BaleBundle", "BaleTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,5 @@
 public import ArgumentParser
-import BaleBundle
+public import BaleBundle
 import BaleGraph
 import BalePlugins
 import BaleRuntime
@@ -21,14 +21,16 @@ public struct Inspect: ParsableCommand {
             """
     )
 
+    /// The bundle's path (or, in `bale`, an `oci://` reference).
     @Argument(help: ArgumentHelp("The bundle.", valueName: "bundle.bale"))
-    var bundle: String
+    public var bundle: String
 
     @Flag(help: "Print JSON: {id, compressedSize, uncompressedSize, signature, manifest}.")
     var json = false
 
+    /// `--batch`: also plan activation memory at this batch size.
     @Option(help: ArgumentHelp("Also plan activation memory at this batch size (reads and verifies the whole bundle).", valueName: "n"))
-    var batch: Int?
+    public var batch: Int?
 
     @OptionGroup var read: ReadOptions
 
@@ -36,9 +38,11 @@ public struct Inspect: ParsableCommand {
         if let batch, !(1...1_000_000).contains(batch) { throw ValidationError("--batch must be between 1 and 1000000") }
     }
 
+    /// The limits headers are read with (`--max-size`).
+    public var limits: BundleLimits { read.limits }
+
     public func run() throws {
-        let info = try BundleReader(limits: read.limits).readHeader(bundle)
-        print(json ? try jsonReport(info) : textReport(info), terminator: "")
+        try report(BundleReader(limits: read.limits).readHeader(bundle))
         if let batch {
             let layout = try BundledGraph.layout(path: bundle, reader: BundleReader(limits: read.limits))
             for size in Set([1, batch]).sorted() {
@@ -46,6 +50,11 @@ public struct Inspect: ParsableCommand {
                 print("memory at batch \(size): weights \(formatBytes(UInt64(plan.weightBytes))) + planned activations \(formatBytes(UInt64(plan.peakActivationBytes))) (\(formatBytes(UInt64(plan.unplannedBytes))) without reuse)")
             }
         }
+    }
+
+    /// Prints the summary (or `--json`) of a header read from ``bundle``, wherever it came from.
+    public func report(_ info: BundleInfo) throws {
+        print(json ? try jsonReport(info) : textReport(info), terminator: "")
     }
 
     // MARK: - JSON

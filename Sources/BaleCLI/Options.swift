@@ -27,8 +27,9 @@ public struct SignatureOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Public key (PEM) to check the signature with.", valueName: "pub"))
     var key: String?
 
+    /// `--require-signature`: refuse unsigned bundles.
     @Flag(name: .long, help: "Fail when the bundle is not signed (needs --key).")
-    var requireSignature = false
+    public var requireSignature = false
 
     public func validate() throws {
         if requireSignature && key == nil {

@@ -16,7 +16,7 @@ struct Bale: ParsableCommand {
             See docs/bundle-format.md.
             """,
         version: version,
-        subcommands: [Pack.self, Build.self, Run.self, Serve.self, Bench.self, Inspect.self, Verify.self, Unpack.self, Keygen.self, Sign.self, Deploy.self, Rollback.self, Status.self, Delta.self]
+        subcommands: [Pack.self, Build.self, Run.self, Serve.self, Bench.self, InspectAnywhere.self, Verify.self, Unpack.self, Keygen.self, Sign.self, Deploy.self, Rollback.self, Status.self, Delta.self, Push.self, Pull.self]
     )
 
     static func main() { mainWithOneLineErrors() }

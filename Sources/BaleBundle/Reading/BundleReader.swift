@@ -54,6 +54,32 @@ public struct BundleReader: Sendable {
         return info
     }
 
+    /// Checks a header that travelled apart from its bundle, e.g. an OCI registry's config blob
+    /// (docs/registry.md): the manifest against the limits, the signature against the policy.
+    /// - Parameters:
+    ///   - manifestBytes: `manifest.json` as stored.
+    ///   - signatureBytes: `manifest.sig`, when the bundle is signed.
+    ///   - compressedSize: the size of the bundle file.
+    public func header(manifestBytes: [UInt8], signatureBytes: [UInt8]?, compressedSize: UInt64) throws(BundleError) -> BundleInfo {
+        guard manifestBytes.count <= limits.maxManifestBytes else {
+            throw BundleError(.limitExceeded, "\(BundlePath.manifest) is \(formatBytes(UInt64(manifestBytes.count))), over the limit of \(formatBytes(UInt64(limits.maxManifestBytes)))", path: BundlePath.manifest)
+        }
+        if let signatureBytes, signatureBytes.count > limits.maxSignatureBytes {
+            throw BundleError(.limitExceeded, "\(BundlePath.signature) is \(formatBytes(UInt64(signatureBytes.count))), over the limit of \(formatBytes(UInt64(limits.maxSignatureBytes)))", path: BundlePath.signature)
+        }
+        let manifest = try Manifest.decode(manifestBytes, limits: limits)
+        let signature = try signatureBytes.map { bytes throws(BundleError) in try BundleSignature(decoding: bytes) }
+        return try info(manifest: manifest, manifestBytes: manifestBytes, signature: signature, compressedSize: compressedSize)
+    }
+
+    /// A header's info once the signature policy has been applied.
+    func info(manifest: Manifest, manifestBytes: [UInt8], signature: BundleSignature?, compressedSize: UInt64) throws(BundleError) -> BundleInfo {
+        let verified = try checkSignature(signature, over: manifestBytes)
+        return BundleInfo(
+            manifest: manifest, manifestBytes: manifestBytes, id: SHA256Digest.hex(of: manifestBytes),
+            signature: signature, signatureVerified: verified, compressedSize: compressedSize)
+    }
+
     /// Applies the signature policy to a header just read.
     func checkSignature(_ signature: BundleSignature?, over manifestBytes: [UInt8]) throws(BundleError) -> Bool {
         guard let signature else {

@@ -35,10 +35,7 @@ final class BundleStream {
             signature = try BundleSignature(decoding: readSmallEntry(entry, limit: limits.maxSignatureBytes))
             next = try tar.nextEntry()
         }
-        let verified = try reader.checkSignature(signature, over: manifestBytes)
-        let info = BundleInfo(
-            manifest: manifest, manifestBytes: manifestBytes, id: SHA256Digest.hex(of: manifestBytes),
-            signature: signature, signatureVerified: verified, compressedSize: compressedSize)
+        let info = try reader.info(manifest: manifest, manifestBytes: manifestBytes, signature: signature, compressedSize: compressedSize)
         return (info, next)
     }
 
