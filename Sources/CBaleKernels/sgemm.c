@@ -2,7 +2,7 @@
 /// blocked loops (GotoBLAS order: columns of B by `nc`, depth by `kc`, rows of A by `mc`, then
 /// register tiles) around each variant's micro-kernel.
 #include "CBaleKernels.h"
-#include "sgemm_variants.h"
+#include "sgemm_driver.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -77,12 +77,8 @@ const char *bale_kernel_isa(void) { return bale_isa_name(BALE_ISA_DEFAULT); }
 
 // MARK: - Packing
 
-/// A read-only matrix operand: element `(r, c)` of `op(M)` is at `base[r * row + c * col]`.
-typedef struct {
-    const float *base;
-    size_t row;
-    size_t col;
-} operand;
+/// The operand type's short name inside this file.
+typedef bale_operand operand;
 
 /// The operand view of a stored matrix with leading dimension `ld`, transposed or not.
 static operand make_operand(const float *base, size_t ld, int transposed) {
@@ -126,6 +122,12 @@ static void pack_b(operand b, size_t p0, size_t depth, size_t c0, size_t cols, s
             for (size_t j = live; j < nr; j++) out[j] = 0.0f;
         }
     }
+}
+
+/// `pack_b` as a `bale_pack_b_fn` over a `const operand *`.
+static void pack_stored_b(const void *context, size_t p0, size_t depth, size_t c0, size_t cols, size_t nr,
+                          float *out) {
+    pack_b(*(const operand *)context, p0, depth, c0, cols, nr, out);
 }
 
 /// `x` rounded up to a multiple of `step` (`step > 0`); the caller keeps the result in range.
@@ -175,11 +177,11 @@ static void macro_block(const bale_variant *v, size_t mc, size_t nc, size_t kc, 
 /// Alignment of the packing buffers (one cache line, so micro-panels start on a line).
 enum { PACK_ALIGN = 64 };
 
-/// The shared driver: `prepacked` is B packed by `bale_pack_b` for `v` (then `b` is unused), or NULL
-/// to pack `b` block by block. Shapes and the variant are already validated; `m, n, k > 0`.
-/// One cache-line-aligned scratch allocation per call holds packed A (and B), sized to the product.
-static int run(const bale_variant *v, size_t m, size_t n, size_t k, float alpha, operand a, operand b,
-               const float *prepacked, int accumulate, float *c, size_t ldc) {
+/// The shared driver (see `sgemm_driver.h`). One cache-line-aligned scratch allocation per call
+/// holds packed A (and B), sized to the product.
+int bale_sgemm_run(const bale_variant *v, size_t m, size_t n, size_t k, float alpha, operand a, bale_b_source b,
+                   int accumulate, float *c, size_t ldc) {
+    const float *prepacked = b.prepacked;
     const size_t depth = k < v->kc ? k : v->kc;
     const size_t padded_m = m < v->mc ? round_up(m, v->mr) : v->mc;
     const size_t padded_n = round_up(n, v->nr);
@@ -194,7 +196,7 @@ static int run(const bale_variant *v, size_t m, size_t n, size_t k, float alpha,
         for (size_t pc = 0; pc < k; pc += v->kc) {
             const size_t kc = k - pc < v->kc ? k - pc : v->kc;
             const float *bp = prepacked ? prepacked + pc * padded_n + jc * kc : bpack;
-            if (!prepacked) pack_b(b, pc, kc, jc, nc, v->nr, bpack);
+            if (!prepacked) b.pack(b.context, pc, kc, jc, nc, v->nr, bpack);
             const int add = accumulate || pc > 0;
             for (size_t ic = 0; ic < m; ic += v->mc) {
                 const size_t mc = m - ic < v->mc ? m - ic : v->mc;
@@ -207,10 +209,8 @@ static int run(const bale_variant *v, size_t m, size_t n, size_t k, float alpha,
     return BALE_OK;
 }
 
-/// Checks what every product shares: a usable variant, `ldc`, `lda` and a non-empty product.
-/// Returns `BALE_OK` with `*done` set when nothing (or only zeroing C) was needed.
-static int prepare(int isa, int trans_a, size_t m, size_t n, size_t k, size_t lda, int accumulate,
-                   float *c, size_t ldc, const bale_variant **v, int *done) {
+int bale_sgemm_prepare(int isa, int trans_a, size_t m, size_t n, size_t k, size_t lda, int accumulate,
+                       float *c, size_t ldc, const bale_variant **v, int *done) {
     *v = variant_for(isa == BALE_ISA_DEFAULT ? bale_isa_default() : isa);
     if (!*v) return BALE_ERROR_ISA;
     *done = 1;
@@ -234,10 +234,11 @@ int bale_sgemm(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k, 
     if (m > 0 && n > 0 && k > 0 && ldb < (trans_b ? k : n)) return BALE_ERROR_SHAPE;
     const bale_variant *v;
     int done;
-    const int status = prepare(isa, trans_a, m, n, k, lda, accumulate, c, ldc, &v, &done);
+    const int status = bale_sgemm_prepare(isa, trans_a, m, n, k, lda, accumulate, c, ldc, &v, &done);
     if (status != BALE_OK || done) return status;
-    return run(v, m, n, k, alpha, make_operand(a, lda, trans_a), make_operand(b, ldb, trans_b), NULL,
-               accumulate, c, ldc);
+    const operand stored = make_operand(b, ldb, trans_b);
+    const bale_b_source source = {pack_stored_b, &stored, NULL};
+    return bale_sgemm_run(v, m, n, k, alpha, make_operand(a, lda, trans_a), source, accumulate, c, ldc);
 }
 
 size_t bale_pack_b_size(int isa, size_t k, size_t n) {
@@ -269,8 +270,8 @@ int bale_sgemm_packed_b(int isa, int trans_a, size_t m, size_t n, size_t k, floa
     if (isa == BALE_ISA_DEFAULT) return BALE_ERROR_ISA;
     const bale_variant *v;
     int done;
-    const int status = prepare(isa, trans_a, m, n, k, lda, accumulate, c, ldc, &v, &done);
+    const int status = bale_sgemm_prepare(isa, trans_a, m, n, k, lda, accumulate, c, ldc, &v, &done);
     if (status != BALE_OK || done) return status;
-    const operand none = {NULL, 0, 0};
-    return run(v, m, n, k, alpha, make_operand(a, lda, trans_a), none, packed, accumulate, c, ldc);
+    const bale_b_source source = {NULL, NULL, packed};
+    return bale_sgemm_run(v, m, n, k, alpha, make_operand(a, lda, trans_a), source, accumulate, c, ldc);
 }
