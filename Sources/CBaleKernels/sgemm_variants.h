@@ -20,6 +20,14 @@ typedef void (*bale_micro_kernel)(size_t kc, const float *a, const float *b, flo
 typedef void (*bale_row_kernel)(size_t rows, size_t kc, const float *a, const float *b, float *c, size_t ldc,
                                 float alpha, int accumulate);
 
+/// A tile reading both operands in place (Conv over a padded image, `sconv.c`):
+/// `C[rows × nr] = Σ_p A[·, p] ⊗ b[p][col ..< col + nr] + (accumulate ? C : 0)` for
+/// `1 <= rows <= mr`, with `A[i, p] = a[i · lda + p]` (row-major weights, not packed: a tile
+/// broadcasts one A value per row and step either way) and `b[p]` any float pointer (no
+/// alignment promise). Writes exactly `rows` rows of `c`.
+typedef void (*bale_indirect_kernel)(size_t rows, size_t kc, const float *a, size_t lda, const float *const *b,
+                                     size_t col, float *c, size_t ldc, int accumulate);
+
 /// A micro-kernel and the blocking the driver uses with it.
 typedef struct {
     /// Rows of C per register tile.
@@ -36,7 +44,12 @@ typedef struct {
     bale_micro_kernel kernel;
     /// The routine for edge tiles with fewer than `mr` live rows, or NULL to run `kernel` on them.
     bale_row_kernel row_kernel;
+    /// The tile routine reading B in place, or NULL: products then pack B (see `sconv.c`).
+    bale_indirect_kernel indirect_kernel;
 } bale_variant;
+
+/// Most columns of any variant's tile.
+#define BALE_MAX_NR 32
 
 /// Largest `mr × nr` tile of any variant, for the driver's edge-tile scratch.
 #define BALE_MAX_TILE (16 * 32)

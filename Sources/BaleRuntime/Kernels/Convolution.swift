@@ -1,11 +1,13 @@
 import BaleGraph
+import Synchronization
 
 /// The reference Conv kernel (f32, 1-D and 2-D spatial).
 ///
-/// Per batch item and group, the input patches are unrolled into a `[C/group·kH·kW, oH·oW]`
-/// matrix (im2col) and multiplied by the group's weights with ``GemmKernel``. Two cases
-/// skip the unrolling: depthwise groups (one input channel) run a direct loop per filter, and
-/// 1×1 kernels with unit strides and no padding multiply the input itself.
+/// Per batch item and group, the group's weights multiply the `[C/group·kH·kW, oH·oW]` matrix of
+/// input patches (im2col) with ``GemmKernel/convolve(_:_:channels:geometry:into:m:threads:)``,
+/// which packs the patches straight from the input into the micro-kernel's panels. Two cases
+/// differ: depthwise groups (one input channel) run a direct loop per filter, and 1×1 kernels
+/// with unit strides and no padding multiply the input itself.
 enum ConvKernel {
     // MARK: - Kernel
 
@@ -23,33 +25,32 @@ enum ConvKernel {
         let shape = layout.outputShape
         let count = try context.checkedCount(shape)
         let plan = Plan(geometry: geometry, batch: batch, channels: layout.channels, filters: filters / group, groups: group)
-        let needsColumns = plan.needsColumns && count > 0
-        let columns = needsColumns ? try context.checkedCount([plan.depth, geometry.outputPlane], of: "im2col") : 0
 
-        // Several batch items: one item range per thread, each with its own im2col scratch and
-        // single-threaded products. One item: the products themselves use the threads.
+        // Several batch items: one item range per thread, each with single-threaded products.
+        // One item: the products themselves use the threads.
         let workers = min(max(context.threads, 1), batch)
-        var scratch = [Float](repeating: 0, count: try context.checkedCount([columns, max(workers, 1)], of: "im2col"))
+        let failed = Atomic<Bool>(false)
         // Every output element is written: each plane starts as its bias (or zero) before the products.
         let y = context.output().make(count: count) { (ys: UnsafeMutableBufferPointer<Float>) in
             x.asFloats.withUnsafeBufferPointer { xs in
                 w.asFloats.withUnsafeBufferPointer { ws in
                     Linear.withOptionalPointer(bias?.asFloats) { bias in
-                        scratch.withUnsafeMutableBufferPointer { cs in
-                            guard let yp = ys.baseAddress else { return }
-                            // An empty X or W (zero channels) is never read; any valid address will do.
-                            let (xp, wp) = (xs.baseAddress ?? UnsafePointer(yp), ws.baseAddress ?? UnsafePointer(yp))
-                            Parallel.run(parts: workers) { part in
-                                let items = Parallel.range(of: part, parts: workers, count: batch)
-                                plan.run(
-                                    items: items, x: xp, weights: wp, bias: bias, activation: activation, y: yp,
-                                    scratch: cs.baseAddress.map { $0 + part * columns },
-                                    threads: workers > 1 ? 1 : context.threads)
-                            }
+                        guard let yp = ys.baseAddress else { return }
+                        // An empty X or W (zero channels) is never read; any valid address will do.
+                        let (xp, wp) = (xs.baseAddress ?? UnsafePointer(yp), ws.baseAddress ?? UnsafePointer(yp))
+                        Parallel.run(parts: workers) { part in
+                            let items = Parallel.range(of: part, parts: workers, count: batch)
+                            let done = plan.run(
+                                items: items, x: xp, weights: wp, bias: bias, activation: activation, y: yp,
+                                threads: workers > 1 ? 1 : context.threads)
+                            if !done { failed.store(true, ordering: .relaxed) }
                         }
                     }
                 }
             }
+        }
+        if failed.load(ordering: .relaxed) {
+            throw context.error("out of memory: the convolution could not allocate its scratch")
         }
         return [Tensor(shape: shape, floats: y)]
     }
@@ -77,17 +78,14 @@ enum ConvKernel {
                 $0.kernel == 1 && $0.stride == 1 && $0.padBegin == 0 && $0.padEnd == 0
             }
         }
-        /// Whether a scratch im2col matrix is needed.
-        var needsColumns: Bool { channels > 1 && !isPointwise }
-
         /// Writes the outputs of batch items `items` into `y`: each plane starts as its filter's
         /// `bias` (or zero), gets every group's product added (on up to `threads` threads), then the
         /// item goes through `activation` while it is in cache.
+        /// - Returns: `false` when a product could not allocate its scratch (`y` is then incomplete).
         func run(
             items: Range<Int>, x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-            activation: FusedActivation?, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?,
-            threads: Int
-        ) {
+            activation: FusedActivation?, y: UnsafeMutablePointer<Float>, threads: Int
+        ) -> Bool {
             let (inPlane, outPlane, taps) = (geometry.inputPlane, geometry.outputPlane, depth)
             let itemSize = groups * filters * outPlane
             for item in items {
@@ -103,14 +101,16 @@ enum ConvKernel {
                     } else if isPointwise {
                         GemmKernel.accumulate(
                             kernel, input, into: output, m: filters, n: outPlane, k: taps, threads: threads)
-                    } else if let scratch {
-                        geometry.unroll(input, channels: channels, into: scratch, rowStride: outPlane, positionStride: 1)
-                        GemmKernel.accumulate(
-                            kernel, scratch, into: output, m: filters, n: outPlane, k: taps, threads: threads)
+                    } else if !GemmKernel.convolve(
+                        kernel, input, channels: channels, geometry: geometry, into: output, m: filters,
+                        threads: threads)
+                    {
+                        return false
                     }
                 }
                 activation?.apply(to: UnsafeMutableBufferPointer(start: y + item * itemSize, count: itemSize))
             }
+            return true
         }
 
         /// One input plane convolved with one filter, accumulated into one output plane (depthwise).

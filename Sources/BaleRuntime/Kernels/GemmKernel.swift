@@ -70,7 +70,7 @@ package enum GemmKernel {
         }
     }
 
-    /// `c[m×n] += a[m×k] · b[k×n]` on contiguous row-major matrices (Conv's im2col product).
+    /// `c[m×n] += a[m×k] · b[k×n]` on contiguous row-major matrices (Conv's 1×1 product).
     package static func accumulate(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
         m: Int, n: Int, k: Int, threads: Int = 1
@@ -99,6 +99,35 @@ package enum GemmKernel {
                     packed, accumulate ? 1 : 0, subC, ldc)
             }
             if status == 0 { epilogue(rows) } else { failed.store(true, ordering: .relaxed) }
+        }
+        return !failed.load(ordering: .relaxed)
+    }
+
+    // MARK: - Convolution
+
+    /// `c[m × P] += weights[m × K] · im2col(x)` for one image `x` of `channels` planes, where
+    /// `K = channels·kH·kW` and `P` is the output plane of `geometry`: Conv's product, with each
+    /// block of the im2col matrix packed straight from `x` into the micro-kernel's panels (the
+    /// image is copied once, and no `K × P` scratch matrix is needed).
+    /// - Returns: `false` when the C kernel could not allocate its scratch; C is then incomplete.
+    static func convolve(
+        _ weights: UnsafePointer<Float>, _ x: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry,
+        into c: UnsafeMutablePointer<Float>, m: Int, threads: Int = 1
+    ) -> Bool {
+        let (h, w) = (geometry.height, geometry.width)
+        let window = bale_conv_window(
+            channels: channels, height: h.input, width: w.input, kernel_h: h.kernel, kernel_w: w.kernel,
+            stride_h: h.stride, stride_w: w.stride, dilation_h: h.dilation, dilation_w: w.dilation,
+            pad_top: h.padBegin, pad_left: w.padBegin, out_h: h.output, out_w: w.output)
+        let (n, k) = (geometry.outputPlane, channels * h.kernel * w.kernel)
+        let failed = Atomic<Bool>(false)
+        withUnsafePointer(to: window) { window in
+            forEachRowBlock(m: m, work: m * n * k, threads: threads) { rows in
+                let status = bale_sconv(
+                    Int32(BALE_ISA_DEFAULT), window, rows.count, weights + rows.lowerBound * k, k, x, 1,
+                    c + rows.lowerBound * n, n)
+                if status != 0 { failed.store(true, ordering: .relaxed) }
+            }
         }
         return !failed.load(ordering: .relaxed)
     }

@@ -90,6 +90,30 @@ int bale_sgemm_packed_b(int isa, int trans_a, size_t m, size_t n, size_t k, floa
                         const float *a, size_t lda, const float *packed,
                         int accumulate, float *c, size_t ldc);
 
+// MARK: - Convolution (im2col packed straight into the micro-panels)
+
+/// The sliding window of a 2-D convolution over one image of `channels` contiguous
+/// `height × width` planes (a 1-D one has height 1 and a 1-tap kernel of stride and dilation 1).
+/// Output `(oh, ow)`, tap `(ki, kj)` reads input row `oh·stride_h − pad_top + ki·dilation_h` and
+/// column `ow·stride_w − pad_left + kj·dilation_w`; a read outside the image is zero.
+typedef struct {
+    size_t channels, height, width;
+    size_t kernel_h, kernel_w;
+    size_t stride_h, stride_w;
+    size_t dilation_h, dilation_w;
+    size_t pad_top, pad_left;
+    size_t out_h, out_w;
+} bale_conv_window;
+
+/// `C = W · im2col(X) + (accumulate ? C : 0)`: `W` is `m` rows of `k = channels·kernel_h·kernel_w`
+/// filter weights (`ldw >= k`), im2col(X) the `k × out_h·out_w` matrix of what each tap reads,
+/// and C `m` rows of `out_h·out_w` (`ldc >=` that). im2col(X) is never stored: each block of it is
+/// packed straight from `x` into the micro-kernel's panels, so the image is copied once.
+/// Every size must be at most `INT32_MAX` and strides, dilations and kernel sizes positive.
+/// Returns `BALE_OK`, or an error code without touching `C`.
+int bale_sconv(int isa, const bale_conv_window *window, size_t m, const float *w, size_t ldw, const float *x,
+               int accumulate, float *c, size_t ldc);
+
 #ifdef __cplusplus
 }
 #endif
