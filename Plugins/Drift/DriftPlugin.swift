@@ -2,9 +2,9 @@ public import BalePlugins
 import BaleBundle
 import BaleGraph
 import CoreMetrics
-import Foundation
 public import Logging
 public import MetricsPlugin
+import Synchronization
 
 /// `drift`: how far live inputs have moved from a reference data set.
 ///
@@ -45,9 +45,8 @@ public final class DriftPlugin: MonitorPlugin, @unchecked Sendable {
     let threshold: Double
     let logger: Logger
     let gauges: [String: Gauge]
-    private let lock = NSLock()
-    private var windows: [String: DriftWindow]
-    private var alerting: Set<String> = []
+    /// Each input's window, and the inputs whose PSI is over the threshold.
+    private let state: Mutex<(windows: [String: DriftWindow], alerting: Set<String>)>
 
     /// Reads the config and the reference statistics.
     public init(_ context: PluginContext, exportingTo export: MetricsExport, logger: Logger) throws(PluginError) {
@@ -67,7 +66,7 @@ public final class DriftPlugin: MonitorPlugin, @unchecked Sendable {
                 }
             }
         }
-        windows = reference.inputs.mapValues { DriftWindow(reference: $0, capacity: capacity) }
+        state = Mutex((reference.inputs.mapValues { DriftWindow(reference: $0, capacity: capacity) }, []))
         gauges = Dictionary(uniqueKeysWithValues: reference.inputs.keys.map { name in
             (name, Gauge(label: "bale_drift_psi", dimensions: [("model", context.model.name), ("version", context.model.version), ("input", name)], factory: export.factory))
         })
@@ -76,7 +75,7 @@ public final class DriftPlugin: MonitorPlugin, @unchecked Sendable {
 
     /// The PSI of every input whose window is full.
     public var psi: [String: Double] {
-        lock.withLock { windows.filter { $0.value.isFull }.mapValues(\.psi) }
+        state.withLock { $0.windows.filter { $0.value.isFull }.mapValues(\.psi) }
     }
 
     public func observe(_ record: InferenceRecord) {
@@ -94,16 +93,16 @@ public final class DriftPlugin: MonitorPlugin, @unchecked Sendable {
     /// Adds the samples of input `name` to its window; once it is full, its PSI and whether
     /// that just crossed the threshold.
     private func measure(_ values: [Float], of name: String) -> (psi: Double, crossed: Bool)? {
-        lock.withLock {
-            guard let features = windows[name]?.reference.features, features > 0, values.count % features == 0 else { return nil }
-            windows[name]?.add(values)
-            guard let window = windows[name], window.isFull else { return nil }
+        state.withLock { state in
+            guard let features = state.windows[name]?.reference.features, features > 0, values.count % features == 0 else { return nil }
+            state.windows[name]?.add(values)
+            guard let window = state.windows[name], window.isFull else { return nil }
             let psi = window.psi
             guard psi > threshold else {
-                alerting.remove(name)
+                state.alerting.remove(name)
                 return (psi, false)
             }
-            return (psi, alerting.insert(name).inserted)
+            return (psi, state.alerting.insert(name).inserted)
         }
     }
 }

@@ -2,8 +2,8 @@ public import BalePlugins
 public import BaleBundle
 import BaleGraph
 import CoreMetrics
-import Foundation
 public import MetricsPlugin
+import Synchronization
 
 /// `quality`: live model quality from ground truth that arrives later.
 ///
@@ -43,17 +43,16 @@ public final class QualityPlugin: FeedbackMonitor, @unchecked Sendable {
     let labels: [String]?
     let export: MetricsExport
     let dimensions: [(String, String)]
-    private let lock = NSLock()
-    private var pending: PendingPredictions
-    private var window: ConfusionWindow
+    /// The predictions awaiting feedback, and the joined pairs the figures cover.
+    private let state: Mutex<(pending: PendingPredictions, window: ConfusionWindow)>
 
     /// Reads and checks the config and the labels asset.
     public init(_ context: PluginContext, exportingTo export: MetricsExport) throws(PluginError) {
         plugin = context.name
         output = try context.scoreOutput(key: "output")
         labels = try context.labels(key: "labels")
-        pending = PendingPredictions(capacity: try context.config.int("pending", default: 10_000, in: 1...10_000_000) ?? 10_000)
-        window = ConfusionWindow(capacity: try context.config.int("window", default: 1000, in: 1...1_000_000) ?? 1000)
+        let pending = PendingPredictions(capacity: try context.config.int("pending", default: 10_000, in: 1...10_000_000) ?? 10_000)
+        state = Mutex((pending, ConfusionWindow(capacity: try context.config.int("window", default: 1000, in: 1...1_000_000) ?? 1000)))
         self.export = export
         dimensions = [("model", context.model.name), ("version", context.model.version)]
     }
@@ -62,19 +61,19 @@ public final class QualityPlugin: FeedbackMonitor, @unchecked Sendable {
         guard let id = record.requestID, record.succeeded, let scores = record.outputs?[output], scores.count > 0 else { return }
         let row = scores.asFloats.prefix(scores.shape.last ?? scores.count)
         guard let best = row.indices.max(by: { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }) else { return }
-        let held = lock.withLock {
-            pending.insert(best, for: id)
-            return pending.count
+        let held = state.withLock {
+            $0.pending.insert(best, for: id)
+            return $0.pending.count
         }
         Gauge(label: "bale_quality_pending", dimensions: dimensions, factory: export.factory).record(held)
     }
 
     public func feedback(requestID: String, label: String) throws -> JSONValue? {
         let truth = try classIndex(label)
-        let figures: JSONValue? = lock.withLock {
-            guard let predicted = pending.remove(requestID) else { return nil }
-            window.add(ConfusionWindow.Pair(predicted: predicted, truth: truth))
-            return exportFigures()
+        let figures: JSONValue? = state.withLock { state in
+            guard let predicted = state.pending.remove(requestID) else { return nil }
+            state.window.add(ConfusionWindow.Pair(predicted: predicted, truth: truth))
+            return exportFigures(window: state.window, pending: state.pending.count)
         }
         if figures != nil { Counter(label: "bale_quality_feedback_total", dimensions: dimensions, factory: export.factory).increment() }
         return figures
@@ -94,12 +93,12 @@ public final class QualityPlugin: FeedbackMonitor, @unchecked Sendable {
         return labels[index]
     }
 
-    /// Sets the gauges from the window and returns the same figures as JSON (lock held).
-    private func exportFigures() -> JSONValue {
+    /// Sets the gauges from `window` and the `pending` count and returns the same figures as JSON.
+    private func exportFigures(window: ConfusionWindow, pending: Int) -> JSONValue {
         let factory = export.factory
         let accuracy = window.accuracy
         Gauge(label: "bale_quality_accuracy", dimensions: dimensions, factory: factory).record(accuracy)
-        Gauge(label: "bale_quality_pending", dimensions: dimensions, factory: factory).record(pending.count)
+        Gauge(label: "bale_quality_pending", dimensions: dimensions, factory: factory).record(pending)
         var perClass: [String: JSONValue] = [:]
         let named = window.classes.map { (className($0), window.scores(of: $0)) } + [("all", window.macroScores)]
         for (name, scores) in named {
@@ -111,7 +110,7 @@ public final class QualityPlugin: FeedbackMonitor, @unchecked Sendable {
         }
         return .object([
             "accuracy": .number(accuracy), "samples": .number(Double(window.count)),
-            "pending": .number(Double(pending.count)), "classes": .object(perClass),
+            "pending": .number(Double(pending)), "classes": .object(perClass),
         ])
     }
 }

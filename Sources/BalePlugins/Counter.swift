@@ -1,13 +1,12 @@
-import Foundation
+import Synchronization
 
 /// A thread-safe count shared by copies of a ``PluginPipeline``.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
+final class Counter: Sendable {
+    private let count = Mutex(0)
 
     /// Adds one.
-    func increment() { lock.withLock { count += 1 } }
+    func increment() { count.withLock { $0 += 1 } }
 
     /// The count.
-    var value: Int { lock.withLock { count } }
+    var value: Int { count.withLock { $0 } }
 }
