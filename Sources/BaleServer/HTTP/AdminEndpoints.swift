@@ -8,6 +8,9 @@ import Hummingbird
 /// failed load; `POST /v2/repository/models/{name}/load` loads (or reloads) a model, verifying
 /// and warming the new version before it replaces the one served; `.../unload` stops serving it.
 ///
+/// With `--model-dir`, `.../deploy` and `.../rollback` install into device directories
+/// (AdminEndpoints+Deploy.swift).
+///
 /// A load takes the bundle from `{"parameters": {"path": "/x/model.bale"}}` in the body, else
 /// from where the model was last loaded, else `--model-dir`/`{name}.bale`.
 struct AdminEndpoints: Sendable {
@@ -34,10 +37,11 @@ struct AdminEndpoints: Sendable {
             try repository.unload(name)
             return Response.json(["name": .string(name), "state": "UNAVAILABLE"])
         }
+        addDeploy(to: router)
     }
 
     /// Refuses the request (401, or 403 with the API off) unless it carries the admin token.
-    private func authorize(_ request: Request) throws(ServeError) {
+    func authorize(_ request: Request) throws(ServeError) {
         guard let token = options.adminToken else {
             throw ServeError(.forbidden, "the repository admin API is off; start bale serve with --admin-token-file FILE")
         }
