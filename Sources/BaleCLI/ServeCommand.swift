@@ -137,7 +137,7 @@ public struct Serve: ParsableCommand {
             options.deployReader = BundleReader(limits: read.limits, publicKey: key, requireSignature: !allowUnsignedDeploy)
         }
         options.maxUploadBytes = maxUploadSize.bytes
-        options.fetcher = Self.fetcher.withLock { $0 } ?? PlainHTTPFetcher()
+        if let fetcher = Self.fetcher.withLock({ $0 }) { options.fetcher = fetcher }
         let server = SidecarServer(options: options)
         try runBlocking { try await server.run() }
     }

@@ -1,9 +1,7 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#elseif canImport(Musl)
-@preconcurrency import Musl
-#elseif canImport(Darwin)
-import Darwin
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
 #endif
 import BaleBundle
 import BaleDeploy
@@ -35,7 +33,7 @@ extension AdminEndpoints {
 
     /// Removes a received bundle.
     func removeUpload(_ path: String) {
-        unlink(path)
+        try? FileManager.default.removeItem(atPath: path)
     }
 
     private var limit: UInt64 { options.maxUploadBytes }

@@ -65,15 +65,14 @@ extension AdminEndpoints {
 
     /// Refuses a bundle whose manifest names another model (it would be served under that name).
     private func checkName(of upload: String, is name: String) throws(ServeError) {
-        do {
-            let header = try BundleReader(limits: options.reader.limits).readHeader(upload)
-            guard header.manifest.name == name else {
-                throw ServeError.badRequest("the bundle holds model '\(header.manifest.name)', not '\(name)'; deploy it as '\(header.manifest.name)'")
-            }
-        } catch let error as BundleError {
-            throw ServeError(.unprocessableContent, "install refused, '\(name)' keeps its version: \(Self.withoutUploadPath(error.message, upload))")
+        let header: BundleInfo
+        do throws(BundleError) {
+            header = try BundleReader(limits: options.reader.limits).readHeader(upload)
         } catch {
-            throw error as! ServeError
+            throw ServeError(.unprocessableContent, "install refused, '\(name)' keeps its version: \(Self.withoutUploadPath(error.message, upload))")
+        }
+        guard header.manifest.name == name else {
+            throw ServeError.badRequest("the bundle holds model '\(header.manifest.name)', not '\(name)'; deploy it as '\(header.manifest.name)'")
         }
     }
 
