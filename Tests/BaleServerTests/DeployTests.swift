@@ -1,6 +1,7 @@
 import BaleBundle
 import BaleDeploy
 import BaleGraph
+import BaleRuntime
 @testable import BaleServer
 import BaleTesting
 import Foundation
@@ -77,6 +78,20 @@ import Testing
         let metadata = try await client.execute(uri: "/v2/models/clf", method: .get)
         #expect(try json(metadata)["versions"] == ["1.0"])
         #expect(close(try await infer(client), try expected(v1)))
+    }
+
+    @Test func concurrentDeploysOfOneModelBothFinishAndTheServedVersionIsCurrent() async throws {
+        let work = TemporaryDirectory(), models = TemporaryDirectory()
+        let bundles = try ["1.0", "2.0", "3.0"].map { try TestModels.bundle(in: work.path, version: $0, scale: Float($0)!, signer: Self.key) }
+        let server = await server(models: models)
+        let client = RouterClient(server)
+        let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            for bundle in bundles { group.addTask { try await deploy(client, bundle).status } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == [.ok, .ok, .ok])
+        let current = DeviceDirectory(path: models.file("clf")).id(of: .current)
+        #expect(try server.repository.model("clf").model.info.id == current)
     }
 
     /// Requests that are refused, with the status and a piece of the message.

@@ -21,32 +21,35 @@ extension AdminEndpoints {
             let upload = try await receiveBundle(request, in: splitPath(device.path).directory)
             defer { removeUpload(upload) }
             try checkName(of: upload, is: name)
-            let previous = device.id(of: .current)
-            let installed: Installer.Result
-            do throws(DeployError) {
-                installed = try await offload { () throws(DeployError) in try Installer(device: device, reader: reader).install(upload) }
-            } catch {
-                throw ServeError(.unprocessableContent, "install refused, '\(name)' keeps its version: \(Self.withoutUploadPath(error.message, upload))")
+            return try await deploys.run(name) {
+                let previous = device.id(of: .current)
+                let installed: Installer.Result
+                do throws(DeployError) {
+                    installed = try await offload { () throws(DeployError) in try Installer(device: device, reader: reader).install(upload) }
+                } catch {
+                    throw ServeError(.unprocessableContent, "install refused, '\(name)' keeps its version: \(Self.withoutUploadPath(error.message, upload))")
+                }
+                var answer = Self.answer(try await serve(name, from: device), id: installed.id, previous: previous)
+                answer["self_test"] = .string(installed.selfTest)
+                return Response.json(.object(answer))
             }
-            let served = try await serve(name, from: device)
-            var answer = Self.answer(served, id: installed.id, previous: previous)
-            answer["self_test"] = .string(installed.selfTest)
-            return Response.json(.object(answer))
         }
         router.post("/v2/repository/models/:name/rollback") { request, context in
             try authorize(request)
             let name = try context.parameters.require("name")
             let device = try deviceDirectory(for: name)
-            guard let previous = device.id(of: .current) else {
-                throw ServeError(.notFound, "model '\(name)' has no device directory with a current version in --model-dir")
+            return try await deploys.run(name) {
+                guard let previous = device.id(of: .current) else {
+                    throw ServeError(.notFound, "model '\(name)' has no device directory with a current version in --model-dir")
+                }
+                let id: String
+                do throws(DeployError) {
+                    id = try await offload { () throws(DeployError) in try device.rollback(reader: options.deployReader ?? options.reader) }
+                } catch {
+                    throw ServeError(.conflict, "rollback refused, '\(name)' keeps its version: \(error.message)")
+                }
+                return Response.json(.object(Self.answer(try await serve(name, from: device), id: id, previous: previous)))
             }
-            let id: String
-            do throws(DeployError) {
-                id = try await offload { () throws(DeployError) in try device.rollback(reader: options.deployReader ?? options.reader) }
-            } catch {
-                throw ServeError(.conflict, "rollback refused, '\(name)' keeps its version: \(error.message)")
-            }
-            return Response.json(.object(Self.answer(try await serve(name, from: device), id: id, previous: previous)))
         }
     }
 

@@ -16,6 +16,8 @@ import Hummingbird
 struct AdminEndpoints: Sendable {
     let repository: ModelRepository
     let options: ServerOptions
+    /// Orders the deploys and rollbacks of each model.
+    let deploys = DeploySerializer()
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/v2/repository/index") { request, _ in
