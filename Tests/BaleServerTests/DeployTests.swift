@@ -106,6 +106,7 @@ import Testing
         ("a URL this server cannot fetch", .badRequest, "cannot download 'ftp://host/x.bale'"),
         ("a URL that does not answer", .badGateway, "downloading 'http://127.0.0.1:1/x.bale' failed"),
         ("JSON without a URL", .badRequest, "{\"url\": "),
+        ("a packed bundle, not a built model", .unprocessableContent, "holds no graph.json"),
     ])
     func refusals(_ what: String, status: HTTPResponse.Status, message: String) async throws {
         let work = TemporaryDirectory(), models = TemporaryDirectory()
@@ -123,6 +124,11 @@ import Testing
         case "wrong token": response = try await deploy(client, signed, headers: [.authorization: "Bearer nope"])
         case "another model's bundle": response = try await deploy(client, signed, as: "other")
         case "a bad model name": response = try await deploy(client, signed, as: ".x")
+        case "a packed bundle, not a built model":
+            let packed = work.file("packed.bale")
+            let manifest = Manifest(name: "clf", version: "1.0", createdAt: "2026-11-26T10:00:00Z", creator: "bale-tests", target: Manifest.Target(profile: "cloud-x86_64", arch: "x86_64", precision: "fp32"))
+            _ = try BundleWriter().write(manifest: manifest, payload: [PayloadFile(path: "notes.txt", bytes: Array("hi".utf8))], to: packed, signingKey: Self.key)
+            response = try await deploy(client, packed)
         case "a URL this server cannot fetch", "a URL that does not answer", "JSON without a URL":
             let body: JSONValue =
                 what == "JSON without a URL" ? ["path": "/x.bale"] : ["url": .string(what.contains("cannot") ? "ftp://host/x.bale" : "http://127.0.0.1:1/x.bale")]

@@ -48,13 +48,14 @@ extension AdminEndpoints {
         }
         if let length = request.headers[.contentLength].flatMap(UInt64.init), length > limit { throw tooLarge("\(length) bytes") }
         do {
-            let out = try OutputFile(creating: path)
+            let out = try UploadFile(creating: path)
             var received: UInt64 = 0
             for try await buffer in request.body {
                 received += UInt64(buffer.readableBytes)
                 guard received <= limit else { throw tooLarge("over \(received) bytes") }
-                try buffer.withUnsafeReadableBytes { bytes throws(BundleError) in try out.write(bytes) }
+                try await out.append(buffer)
             }
+            try await out.flush()
             guard received > 0 else { throw ServeError.badRequest("the deploy request has no body: send the bundle, or JSON {\"url\": \"...\"}") }
         } catch let error as ServeError {
             throw error

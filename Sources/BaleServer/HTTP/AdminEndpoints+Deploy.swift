@@ -1,6 +1,7 @@
 import HTTPTypes
 import BaleBundle
 import BaleDeploy
+import BaleGraph
 import Dispatch
 import Hummingbird
 
@@ -20,7 +21,7 @@ extension AdminEndpoints {
             }
             let upload = try await receiveBundle(request, in: splitPath(device.path).directory)
             defer { removeUpload(upload) }
-            try checkName(of: upload, is: name)
+            try checkHeader(of: upload, name: name)
             return try await deploys.run(name) {
                 let previous = device.id(of: .current)
                 let installed: Installer.Result
@@ -66,8 +67,9 @@ extension AdminEndpoints {
         return DeviceDirectory(path: "\(directory)/\(name)")
     }
 
-    /// Refuses a bundle whose manifest names another model (it would be served under that name).
-    private func checkName(of upload: String, is name: String) throws(ServeError) {
+    /// Refuses, before installing, a bundle that names another model (it would be served under
+    /// that name) or holds no model to serve.
+    private func checkHeader(of upload: String, name: String) throws(ServeError) {
         let header: BundleInfo
         do throws(BundleError) {
             header = try BundleReader(limits: options.reader.limits).readHeader(upload)
@@ -76,6 +78,9 @@ extension AdminEndpoints {
         }
         guard header.manifest.name == name else {
             throw ServeError.badRequest("the bundle holds model '\(header.manifest.name)', not '\(name)'; deploy it as '\(header.manifest.name)'")
+        }
+        guard header.manifest.files.contains(where: { $0.path == GraphCoding.graphPath }) else {
+            throw ServeError(.unprocessableContent, "install refused, '\(name)' keeps its version: the bundle holds no \(GraphCoding.graphPath), so there is no model to serve (make it with bale build)")
         }
     }
 
@@ -100,10 +105,10 @@ extension AdminEndpoints {
     }
 }
 
-/// Runs blocking work (file locks, fsync, verification, a self-test) on a Dispatch thread.
-func offload<T: Sendable>(_ body: @escaping @Sendable () throws(DeployError) -> T) async throws(DeployError) -> T {
-    let result: Result<T, DeployError> = await withCheckedContinuation { continuation in
-        DispatchQueue.global(qos: .utility).async { continuation.resume(returning: Result { () throws(DeployError) in try body() }) }
+/// Runs blocking work (file locks, writes, fsync, verification, a self-test) on a Dispatch thread.
+func offload<T: Sendable, E: Error>(_ body: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+    let result: Result<T, E> = await withCheckedContinuation { continuation in
+        DispatchQueue.global(qos: .utility).async { continuation.resume(returning: Result { () throws(E) in try body() }) }
     }
     return try result.get()
 }
