@@ -29,7 +29,8 @@ public struct Deploy: ParsableCommand {
               bale deploy mlp-1.1.bale --to /var/lib/bale --pubkey release.pub
               bale deploy --delta mlp-1.0-1.1.delta --to /var/lib/bale --pubkey release.pub
               bale deploy mlp-1.1.bale --to http://10.0.0.7:8080 --token-file admin.token
-              bale deploy --url http://files/mlp-1.1.bale --model mlp --to http://10.0.0.7:8080 --token-file admin.token
+              bale deploy --url http://files/mlp-1.1.bale --model mlp \\
+                  --to http://10.0.0.7:8080 --token-file admin.token
             """
     )
 

@@ -1,5 +1,6 @@
 import HTTPTypes
 import BaleBundle
+import BaleDeploy
 import Crypto
 import Hummingbird
 
@@ -12,7 +13,8 @@ import Hummingbird
 /// (AdminEndpoints+Deploy.swift).
 ///
 /// A load takes the bundle from `{"parameters": {"path": "/x/model.bale"}}` in the body, else
-/// from where the model was last loaded, else `--model-dir`/`{name}.bale`.
+/// from where the model was last loaded, else `--model-dir`/`{name}/current` (a device
+/// directory) or `--model-dir`/`{name}.bale`.
 struct AdminEndpoints: Sendable {
     let repository: ModelRepository
     let options: ServerOptions
@@ -69,7 +71,10 @@ struct AdminEndpoints: Sendable {
             }
         }
         if let known = repository.path(of: name) { return known }
-        if let directory = options.modelDirectory { return directory + "/" + name + ".bale" }
+        if let directory = options.modelDirectory {
+            let device = DeviceDirectory(path: "\(directory)/\(name)")
+            return device.id(of: .current) != nil ? "\(device.path)/\(DeviceDirectory.Slot.current.rawValue)" : "\(directory)/\(name).bale"
+        }
         throw ServeError(.notFound, "no bundle is known for model '\(name)'; give {\"parameters\": {\"path\": \"/x/\(name).bale\"}}")
     }
 }
