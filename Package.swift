@@ -124,7 +124,7 @@ let package = Package(
         .target(
             name: "BaleServer",
             dependencies: [
-                "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "MetricsPlugin",
+                "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "MetricsPlugin", "BaleDeploy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -188,6 +188,7 @@ let package = Package(
             name: "bale",
             dependencies: [
                 "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager", "BalePlugins", "BuiltinPlugins", "BaleRegistry",
+                "BaleServer", "BaleDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -252,7 +253,7 @@ let package = Package(
         .testTarget(
             name: "BaleServerTests",
             dependencies: [
-                "BaleServer", "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "BalePackager", "BuiltinPlugins", "BaleTesting",
+                "BaleServer", "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "BalePackager", "BuiltinPlugins", "BaleTesting", "BaleDeploy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],

@@ -21,9 +21,9 @@ public func formatBytes(_ bytes: UInt64) -> String {
 
 extension Array where Element == UInt8 {
     /// `withUnsafeBytes` keeping the typed error (the standard one rethrows `any Error`).
-    package func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(BundleError) -> R) throws(BundleError) -> R {
-        let result: Result<R, BundleError> = withUnsafeBytes { buffer in
-            do throws(BundleError) {
+    package func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        let result: Result<R, E> = withUnsafeBytes { buffer in
+            do throws(E) {
                 return .success(try body(buffer))
             } catch {
                 return .failure(error)

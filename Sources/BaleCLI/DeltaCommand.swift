@@ -35,7 +35,7 @@ public struct Delta: ParsableCommand {
     public func run() throws {
         let info = try DeltaPatch.make(
             old: old, new: new, output: output, reader: BundleReader(limits: read.limits),
-            progress: quiet ? nil : ProgressPrinter().handler)
+            progress: TransferProgress.standardError(quiet: quiet).deployHandler)
         if !quiet { print("wrote \(output): \(formatBytes(info.compressedSize)) (\(info.compressedSize) bytes)") }
     }
 }

@@ -78,6 +78,15 @@ public func readText(_ path: String) throws -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
+/// Reads a bearer token file (`--admin-token-file`, `--token-file`): surrounding whitespace is
+/// dropped, an empty token refused.
+func readToken(_ path: String, option: String) throws -> String {
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+    let token = String(try readText(path).drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+    guard !token.isEmpty else { throw ValidationError("\(option) '\(path)' is empty") }
+    return token
+}
+
 /// Reads `--input NAME=FILE.npy` options (bale run, bale bench) into feeds by name.
 func readInputFiles(_ arguments: [String]) throws -> [String: Tensor] {
     var feeds: [String: Tensor] = [:]

@@ -1,9 +1,9 @@
 public import ArgumentParser
 import BaleBundle
-import BaleServer
+public import BaleServer
 import BuiltinPlugins
 import Dispatch
-import Synchronization
+public import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -22,7 +22,8 @@ public struct Serve: ParsableCommand {
             tensor data extension with Inference-Header-Content-Length), \
             POST /v2/models/NAME/feedback, GET /metrics (Prometheus), and with \
             --admin-token-file the repository API: POST /v2/repository/index, \
-            POST /v2/repository/models/NAME/load and .../unload.
+            POST /v2/repository/models/NAME/load and .../unload, and with --model-dir \
+            POST /v2/repository/models/NAME/deploy and .../rollback (remote install).
 
             Models are served under their manifest's name. Each is verified and warmed (one \
             inference) before it is served; a bundle that fails is reported in \
@@ -30,7 +31,16 @@ public struct Serve: ParsableCommand {
             /v2/health/ready at 503. With --model-dir, every *.bale file there is served, and \
             a file that changes is reloaded: the new version replaces the old one once \
             verified and warmed, requests already running finish on the old one, and a failed \
-            reload keeps the old one serving.
+            reload keeps the old one serving. A subdirectory NAME/ with a current link (a \
+            device directory, as bale deploy lays it out) is served as model NAME and reloaded \
+            when current is switched.
+
+            Remote install: the deploy endpoint takes a bundle (streamed to disk, at most \
+            --max-upload-size) or {"url": ...} to download, and installs it into MODEL-DIR/NAME/ \
+            like bale deploy: verify, self-test with the bundle's sample, switch current, keep \
+            2 older versions; then serves it before answering. Deployed bundles must be signed \
+            by --key unless --allow-unsigned-deploy; with neither, deploys are refused. Send \
+            them with bale deploy B --to http://HOST:PORT --token-file F.
 
             Raw requests (an image for the image plugin, ...) go to the bundle's preprocess \
             plugins: a body with a Content-Type other than application/json, or one BYTES \
@@ -81,6 +91,12 @@ public struct Serve: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Dynamic batching for every model (default: each bundle's profile).")
     var batching: Bool?
 
+    @Option(name: .customLong("max-upload-size"), help: ArgumentHelp("Refuse deployed bundles larger than this with 413.", valueName: "size"))
+    var maxUploadSize = ByteCount(4 << 30)
+
+    @Flag(name: .customLong("allow-unsigned-deploy"), help: "Accept unsigned bundles on the deploy endpoint (signed ones are checked with --key).")
+    var allowUnsignedDeploy = false
+
     @Option(name: .customLong("poll-interval"), help: ArgumentHelp("How often --model-dir is checked for changes.", valueName: "time"))
     var pollInterval = TimeSpan(.seconds(2))
 
@@ -106,11 +122,7 @@ public struct Serve: ParsableCommand {
             }
             options.modelDirectory = modelDirectory
         }
-        if let adminTokenFile {
-            let token = try readText(adminTokenFile).trimmingWhitespace
-            guard !token.isEmpty else { throw ValidationError("--admin-token-file '\(adminTokenFile)' is empty") }
-            options.adminToken = token
-        }
+        options.adminToken = try adminTokenFile.map { try readToken($0, option: "--admin-token-file") }
         options.maxBodyBytes = Int(clamping: maxBodySize.bytes)
         options.requestTimeout = requestTimeout.duration
         options.drainTimeout = drainTimeout.duration
@@ -119,10 +131,20 @@ public struct Serve: ParsableCommand {
         options.threads = threads
         options.batching = batching
         options.pollInterval = pollInterval.duration
-        options.reader = BundleReader(limits: read.limits, publicKey: try signature.publicKey(), requireSignature: signature.requireSignature)
+        let key = try signature.publicKey()
+        options.reader = BundleReader(limits: read.limits, publicKey: key, requireSignature: signature.requireSignature)
+        if key != nil || allowUnsignedDeploy {
+            options.deployReader = BundleReader(limits: read.limits, publicKey: key, requireSignature: !allowUnsignedDeploy)
+        }
+        options.maxUploadBytes = maxUploadSize.bytes
+        if let fetcher = Self.fetcher.withLock({ $0 }) { options.fetcher = fetcher }
         let server = SidecarServer(options: options)
         try runBlocking { try await server.run() }
     }
+
+    /// Downloads the deploy endpoint's `{"url": ...}`; `bale` sets one taking https:// and
+    /// oci:// as well (the default, in bale-runtime, takes http:// only).
+    public static let fetcher = Mutex<(any BundleFetcher)?>(nil)
 }
 
 /// Runs `body` on Swift's concurrency threads and waits for it on this (the main) thread.
@@ -160,13 +182,5 @@ public struct TimeSpan: ExpressibleByArgument, CustomStringConvertible, Sendable
     public var description: String {
         let (seconds, attoseconds) = duration.components
         return attoseconds == 0 ? "\(seconds)s" : "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)ms"
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces, tabs and newlines.
-    fileprivate var trimmingWhitespace: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
     }
 }

@@ -19,6 +19,12 @@ public struct Status: ParsableCommand {
 
     @OptionGroup var device: DeviceOptions
 
+    public func validate() throws {
+        if device.isRemote {
+            throw ValidationError("bale status reads a device directory; ask a sidecar with POST /v2/repository/index")
+        }
+    }
+
     public func run() throws {
         let status = DeviceStatus(device: device.device, reader: try device.reader(allowUnsigned: device.pubkey == nil))
         for slot in status.slots { print(slot.text) }

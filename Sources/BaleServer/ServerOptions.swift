@@ -16,6 +16,13 @@ public struct ServerOptions: Sendable {
     public var modelDirectory: String?
     /// The bearer token the repository admin API requires; `nil` turns that API off.
     public var adminToken: String?
+    /// Checks bundles installed through the deploy endpoint (signature policy, limits); `nil`
+    /// turns deploys off.
+    public var deployReader: BundleReader?
+    /// Deployed bundles larger than this are refused with 413.
+    public var maxUploadBytes: UInt64 = 4 << 30
+    /// Downloads the deploy endpoint's `{"url": ...}`; `nil` takes no URLs.
+    public var fetcher: (any BundleFetcher)? = PlainHTTPFetcher()
     /// Request bodies larger than this are refused with 413.
     public var maxBodyBytes = 64 << 20
     /// A request not answered within this is answered 504.

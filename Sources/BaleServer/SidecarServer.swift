@@ -10,8 +10,8 @@ import UnixSignals
 /// Endpoints: `GET /v2/health/live`, `GET /v2/health/ready`, `GET /v2`,
 /// `GET /v2/models/{name}[/versions/{version}]`, `GET .../ready`, `POST .../infer`,
 /// `POST /v2/models/{name}/feedback`, `GET /metrics`, and the repository admin API
-/// (`POST /v2/repository/index`, `POST /v2/repository/models/{name}/load|unload`) behind a
-/// bearer token. See docs/serving.md.
+/// (`POST /v2/repository/index`, `POST /v2/repository/models/{name}/load|unload|deploy|rollback`)
+/// behind a bearer token. See docs/serving.md.
 ///
 /// Example:
 /// ```swift

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BaleBundle
 import BaleCLI
+import Synchronization
 
 /// The `bale` command: packages ML models into verified bundles and runs them.
 @main
@@ -19,5 +20,8 @@ struct Bale: ParsableCommand {
         subcommands: [Pack.self, Build.self, Run.self, Serve.self, Bench.self, InspectAnywhere.self, Verify.self, Unpack.self, Keygen.self, Sign.self, Deploy.self, Rollback.self, Status.self, Delta.self, Push.self, Pull.self]
     )
 
-    static func main() { mainWithOneLineErrors() }
+    static func main() {
+        Serve.fetcher.withLock { $0 = RegistryFetcher() }  // https:// and oci:// deploy URLs too
+        mainWithOneLineErrors()
+    }
 }

@@ -42,33 +42,6 @@ enum DeployFixtures {
     /// A signed copy of `bundle` whose expected sample output is `other`'s: it loads and
     /// verifies, but its self-test fails.
     static func wrongSample(_ bundle: String, from other: String, in directory: TemporaryDirectory) throws -> String {
-        let files = try payload(of: bundle)
-        let others = try payload(of: other)
-        let info = try reader.readHeader(bundle)
-        let mixed = files.map { path, bytes in
-            PayloadFile(path: path, bytes: path.hasPrefix("samples/outputs/") ? others[path]! : bytes, mediaType: info.manifest.files.first { $0.path == path }!.mediaType)
-        }
-        var manifest = info.manifest
-        manifest.version = "9.9"
-        let path = directory.file("bad.bale")
-        _ = try BundleWriter().write(manifest: manifest, payload: mixed, to: path, signingKey: key)
-        return path
+        try BrokenSample.copy(of: bundle, samplesFrom: other, version: "9.9", to: directory.file("bad.bale"), key: key)
     }
-
-    /// Every payload file of `bundle`, by path.
-    static func payload(of bundle: String) throws -> [String: [UInt8]] {
-        var sink: MemorySink? = MemorySink()
-        _ = try BundleReader().read(bundle, into: &sink)
-        return sink!.files
-    }
-}
-
-/// Keeps a bundle's payload in memory.
-struct MemorySink: BundlePayloadSink {
-    var files: [String: [UInt8]] = [:]
-    private var current: [UInt8] = []
-
-    mutating func begin(_ file: Manifest.File) throws(BundleError) { current = [] }
-    mutating func write(_ chunk: UnsafeRawBufferPointer) throws(BundleError) { current.append(contentsOf: chunk) }
-    mutating func end(_ file: Manifest.File) throws(BundleError) { files[file.path] = current }
 }

@@ -37,14 +37,15 @@ enum TestModels {
             ])
     }
 
-    /// Builds `name`-`version` into `directory` for `profile` and returns its path.
+    /// Builds `name`-`version` into `directory` for `profile`, signed by `signer` when given,
+    /// and returns its path.
     static func bundle(
         in directory: String, name: String = "clf", version: String = "1.0", scale: Float = 1, profile: String = "cloud-x86_64",
-        plugins: [Manifest.Plugin] = []
+        plugins: [Manifest.Plugin] = [], signer: BundleSigningKey? = nil
     ) throws -> String {
         let options = ModelBuilder.Options(
             name: name, version: version, targets: [TargetProfile.builtIn[profile]!], outputDirectory: directory,
-            createdAt: "2026-11-26T10:00:00Z", creator: "bale-tests", plugins: plugins)
+            createdAt: "2026-11-26T10:00:00Z", creator: "bale-tests", signingKey: signer, plugins: plugins)
         let built = try ModelBuilder(options).build(graph(scale: scale), source: Manifest.Source(format: "onnx", sha256: String(repeating: "0", count: 64)))
         return built[0].path
     }

@@ -157,9 +157,20 @@ import Testing
         (["verify", "MISSING"], "MISSING"),
         (["verify", "DIR"], "not a regular file"),
         (["build", "DIR/model.onnx", "-o", "OUT", "--quantize", "fp16", "--calibration", "DIR"], "--calibration needs --quantize int8"),
+        (["deploy", "OUT", "--to", "http://127.0.0.1:1"], "needs --token-file FILE"),
+        (["deploy", "OUT", "--to", "https://127.0.0.1:1", "--token-file", "DIR"], "only http:// is supported"),
+        (["deploy", "OUT", "--to", "http://127.0.0.1:1", "--token-file", "DIR", "--keep", "3"], "--keep applies to local installs"),
+        (["deploy", "OUT", "--to", "http://127.0.0.1:1", "--token-file", "DIR", "--pubkey", "DIR"], "--pubkey applies to local installs"),
+        (["deploy", "--url", "http://127.0.0.1:1/m.bale", "--to", "http://127.0.0.1:1", "--token-file", "DIR"], "--url needs --model NAME"),
+        (["deploy", "OUT", "--to", "DIR", "--token-file", "DIR", "--allow-unsigned"], "--token-file goes with --to http://"),
+        (["deploy", "OUT", "--to", "DIR", "--model", "m", "--allow-unsigned"], "--url and --model go with --to http://"),
+        (["deploy", "OUT", "--to", "http://127.0.0.1:1", "--token-file", "DIR/empty"], "is empty"),
+        (["rollback", "--to", "http://127.0.0.1:1", "--token-file", "DIR"], "needs --model NAME"),
+        (["status", "--to", "http://127.0.0.1:1"], "POST /v2/repository/index"),
     ])
     func badInputGivesOneLineError(_ arguments: [String], _ mention: String) throws {
         let packed = try Packed()
+        packed.dir.write("payload/empty", Array(" \n".utf8))
         let resolved = arguments.map {
             $0.replacingOccurrences(of: "DIR", with: packed.dir.file("payload"))
                 .replacingOccurrences(of: "OUT", with: packed.dir.file("x.bale"))
@@ -180,7 +191,7 @@ import Testing
     }
 
     @Test func helpExplainsEveryCommand() throws {
-        for command in ["pack", "inspect", "verify", "unpack", "keygen", "sign"] {
+        for command in ["pack", "inspect", "verify", "unpack", "keygen", "sign", "deploy", "rollback", "serve"] {
             let result = try Self.bale(command, "--help")
             #expect(result.status == 0, "\(command)")
             #expect(result.stdout.contains("USAGE"), "\(command)")

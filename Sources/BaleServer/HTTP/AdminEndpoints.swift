@@ -1,5 +1,6 @@
 import HTTPTypes
 import BaleBundle
+import BaleDeploy
 import Crypto
 import Hummingbird
 
@@ -8,11 +9,17 @@ import Hummingbird
 /// failed load; `POST /v2/repository/models/{name}/load` loads (or reloads) a model, verifying
 /// and warming the new version before it replaces the one served; `.../unload` stops serving it.
 ///
+/// With `--model-dir`, `.../deploy` and `.../rollback` install into device directories
+/// (AdminEndpoints+Deploy.swift).
+///
 /// A load takes the bundle from `{"parameters": {"path": "/x/model.bale"}}` in the body, else
-/// from where the model was last loaded, else `--model-dir`/`{name}.bale`.
+/// from where the model was last loaded, else `--model-dir`/`{name}/current` (a device
+/// directory) or `--model-dir`/`{name}.bale`.
 struct AdminEndpoints: Sendable {
     let repository: ModelRepository
     let options: ServerOptions
+    /// Orders the deploys and rollbacks of each model.
+    let deploys = DeploySerializer()
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/v2/repository/index") { request, _ in
@@ -34,10 +41,11 @@ struct AdminEndpoints: Sendable {
             try repository.unload(name)
             return Response.json(["name": .string(name), "state": "UNAVAILABLE"])
         }
+        addDeploy(to: router)
     }
 
     /// Refuses the request (401, or 403 with the API off) unless it carries the admin token.
-    private func authorize(_ request: Request) throws(ServeError) {
+    func authorize(_ request: Request) throws(ServeError) {
         guard let token = options.adminToken else {
             throw ServeError(.forbidden, "the repository admin API is off; start bale serve with --admin-token-file FILE")
         }
@@ -63,7 +71,10 @@ struct AdminEndpoints: Sendable {
             }
         }
         if let known = repository.path(of: name) { return known }
-        if let directory = options.modelDirectory { return directory + "/" + name + ".bale" }
+        if let directory = options.modelDirectory {
+            let device = DeviceDirectory(path: "\(directory)/\(name)")
+            return device.id(of: .current) != nil ? "\(device.path)/\(DeviceDirectory.Slot.current.rawValue)" : "\(directory)/\(name).bale"
+        }
         throw ServeError(.notFound, "no bundle is known for model '\(name)'; give {\"parameters\": {\"path\": \"/x/\(name).bale\"}}")
     }
 }

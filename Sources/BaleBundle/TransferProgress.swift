@@ -5,11 +5,18 @@
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import BaleBundle
 import Synchronization
 
-/// Progress of push and pull on standard error: a bar with bytes and rate on a terminal, one
-/// plain line per step otherwise, nothing when quiet.
+/// Progress of long commands (deploy, delta, push, pull, remote upload) on standard error: a
+/// bar with bytes and rate on a terminal, one plain line per step otherwise, nothing when quiet.
+///
+/// Example:
+/// ```swift
+/// let progress = TransferProgress.standardError(quiet: false)
+/// progress.begin("uploading mlp.bale", total: size)
+/// progress.update(done)
+/// progress.end()
+/// ```
 public final class TransferProgress: Sendable {
     /// How progress is shown.
     public enum Style: Sendable {
@@ -74,6 +81,20 @@ public final class TransferProgress: Sendable {
             break
         }
         current.withLock { $0 = nil }
+    }
+
+    /// A report of `done` of `total` bytes of step `label` (a plain step line when `total` is
+    /// unknown), as the deploy code gives them: a new label ends the transfer before it.
+    public func report(_ label: String, done: UInt64, total: UInt64?, finished: Bool) {
+        let running = current.withLock { $0?.label }
+        if let running, running != label { end() }
+        guard let total else {
+            if !finished { step(label) }
+            return
+        }
+        if running != label { begin(label, total: total) }
+        update(done)
+        if finished { end() }
     }
 
     private func draw(force: Bool) {

@@ -1,0 +1,62 @@
+import BaleBundle
+import Foundation
+@preconcurrency import FoundationNetworking
+
+/// Downloads a file from an `http://` or `https://` URL, streamed to disk: how `bale serve`
+/// fetches a deploy request's `{"url": ...}` (issue 8).
+public enum URLDownload {
+    /// Streams `url` into the new file `destination`, refusing more than `limit` bytes.
+    /// On failure `destination` may be left behind, for the caller to remove.
+    public static func fetch(_ url: String, to destination: String, limit: UInt64, timeout: Double = 60) throws(RegistryError) {
+        guard let target = URL(string: url), let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            throw RegistryError(.badReference, "'\(url)' is not an http:// or https:// URL")
+        }
+        let sink: DownloadSink
+        do {
+            sink = DownloadSink(file: try OutputFile(creating: destination), limit: limit, url: url)
+        } catch {
+            throw RegistryError(.io, error.message)
+        }
+        let response: HTTPResponse
+        do {
+            response = try HTTPTransport(timeout: timeout).stream(URLRequest(url: target), accept: { $0.status == 200 }) { data in try sink.append(data) }
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw RegistryError(.transport, "'\(url)': \((error as? TransportFailure)?.message ?? "\(error)")")
+        }
+        guard response.status == 200 else {
+            throw RegistryError(.http, "'\(url)': HTTP \(response.status) \(String(decoding: response.body.prefix(200), as: UTF8.self))")
+        }
+        do {
+            try sink.file.syncAndClose()
+        } catch {
+            throw RegistryError(.io, error.message)
+        }
+    }
+}
+
+/// The file a download streams into, touched only on URLSession's delegate queue while the
+/// downloading thread waits (see ``HTTPTransport/stream(_:accept:write:)``).
+private final class DownloadSink: @unchecked Sendable {
+    let file: OutputFile
+    let limit: UInt64
+    let url: String
+    private var received: UInt64 = 0
+
+    init(file: OutputFile, limit: UInt64, url: String) {
+        (self.file, self.limit, self.url) = (file, limit, url)
+    }
+
+    func append(_ data: Data) throws(RegistryError) {
+        received += UInt64(data.count)
+        guard received <= limit else { throw RegistryError(.io, "'\(url)': the bundle is over the limit of \(formatBytes(limit))") }
+        do {
+            try data.withUnsafeBytes { try file.write($0) }
+        } catch let error as BundleError {
+            throw RegistryError(.io, error.message)
+        } catch {
+            throw RegistryError(.io, "'\(url)': \(error)")
+        }
+    }
+}
