@@ -1,7 +1,9 @@
 // How a tensor file's bytes are laid out (docs/bundle-format.md §9). An encoding is a storage
-// type and a layout, spelled in `graph.json` and in the tensor file's media type as one word:
+// type, an optional sign rotation and a layout, spelled in `graph.json` and in the tensor
+// file's media type as one word:
 //
 //   raw | shuffle | sparse | f16 | f16-shuffle | f16-sparse
+//   rot-shuffle | rot-sparse | f16-rot-shuffle | f16-rot-sparse
 //
 //   raw       the elements, little-endian, in C order
 //   shuffle   byte plane 0 (byte 0 of every element), plane 1, ..., plane s-1
@@ -9,9 +11,11 @@
 //             zeros; LSB first), then the non-zero elements' bytes, shuffled among themselves
 //   f16-…     an f32 tensor stored as IEEE half (round to nearest even), then laid out as above;
 //             widened back to f32 when loaded
+//   …rot-…    each stored float element's bits rotated left by one (the sign moves to bit 0, so
+//             the top byte plane holds exponent bits only), then laid out as above
 
-/// How a tensor file stores its elements: optionally as IEEE half (f32 tensors only), in one
-/// of three byte layouts.
+/// How a tensor file stores its elements: optionally as IEEE half (f32 tensors only), with
+/// float elements' sign bit optionally rotated to the bottom, in one of three byte layouts.
 ///
 /// Example:
 /// ```swift
@@ -31,6 +35,10 @@ public struct TensorEncoding: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether an f32 tensor is stored as IEEE half and widened to f32 when loaded.
     public var half: Bool
+    /// Whether each stored float element's bit pattern is rotated left by one bit before the
+    /// layout applies: the sign moves to bit 0, so the most significant byte plane holds
+    /// exponent bits only and compresses better (shuffle and sparse layouts, float elements).
+    public var rotated: Bool
     /// The byte layout of the stored elements.
     public var layout: Layout
 
@@ -40,26 +48,30 @@ public struct TensorEncoding: Sendable, Hashable, CustomStringConvertible {
     /// The media type of a raw tensor file; other encodings add `; encoding=<name>`.
     public static let tensorMediaType = "application/vnd.bale.tensor"
     private static let parameter = "; encoding="
-    private static let halfPrefix = "f16"
+    private static let halfPrefix = "f16-"
+    private static let rotatedPrefix = "rot-"
 
-    /// Creates an encoding.
-    public init(half: Bool, layout: Layout) {
+    /// Creates an encoding (`rotated` needs the shuffle or sparse layout: see ``problem(for:)``).
+    public init(half: Bool, rotated: Bool = false, layout: Layout) {
         self.half = half
+        self.rotated = rotated
         self.layout = layout
     }
 
-    /// Parses a name as written in `graph.json` (`raw`, `shuffle`, `sparse`, `f16`,
-    /// `f16-shuffle`, `f16-sparse`); `nil` for anything else.
+    /// Parses a name as written in `graph.json`: `[f16-][rot-]LAYOUT` where `f16-raw` is spelt
+    /// `f16` and `rot-` needs the `shuffle` or `sparse` layout; `nil` for anything else.
     public init?(_ name: String) {
-        if name == Self.halfPrefix {
+        if name == "f16" {
             self.init(half: true, layout: .raw)
-        } else if name.hasPrefix(Self.halfPrefix + "-") {
-            guard let layout = Layout(rawValue: String(name.dropFirst(Self.halfPrefix.count + 1))), layout != .raw else { return nil }
-            self.init(half: true, layout: layout)
-        } else {
-            guard let layout = Layout(rawValue: name) else { return nil }
-            self.init(half: false, layout: layout)
+            return
         }
+        var rest = Substring(name)
+        let half = rest.hasPrefix(Self.halfPrefix)
+        if half { rest = rest.dropFirst(Self.halfPrefix.count) }
+        let rotated = rest.hasPrefix(Self.rotatedPrefix)
+        if rotated { rest = rest.dropFirst(Self.rotatedPrefix.count) }
+        guard let layout = Layout(rawValue: String(rest)), layout != .raw || (!half && !rotated) else { return nil }
+        self.init(half: half, rotated: rotated, layout: layout)
     }
 
     /// Reads the encoding from a tensor file's media type; `nil` when it is not a tensor media
@@ -79,7 +91,8 @@ public struct TensorEncoding: Sendable, Hashable, CustomStringConvertible {
 
     /// The name, as written in `graph.json`.
     public var description: String {
-        half ? (layout == .raw ? Self.halfPrefix : "\(Self.halfPrefix)-\(layout.rawValue)") : layout.rawValue
+        if half && layout == .raw { return "f16" }
+        return (half ? Self.halfPrefix : "") + (rotated ? Self.rotatedPrefix : "") + layout.rawValue
     }
 
     /// The tensor file's media type in the manifest: `application/vnd.bale.tensor` for raw files
@@ -94,6 +107,7 @@ public struct TensorEncoding: Sendable, Hashable, CustomStringConvertible {
     /// Why a tensor of `dtype` cannot be stored this way, or `nil` when it can.
     public func problem(for dtype: DType) -> String? {
         if half && dtype != .f32 { return "stores f32 tensors only" }
+        if rotated && ![.f32, .f16].contains(storedType(for: dtype)) { return "rotates float elements only" }
         if layout == .shuffle && storedType(for: dtype).byteSize == 1 { return "needs elements of 2 or more bytes" }
         return nil
     }
@@ -104,6 +118,7 @@ public struct TensorEncoding: Sendable, Hashable, CustomStringConvertible {
         precondition(problem(for: tensor.dtype) == nil, "encoding '\(self)' cannot store \(tensor.dtype)")
         var bytes = half ? Self.halfStorage(tensor.storage).littleEndianBytes : tensor.storage.littleEndianBytes
         let size = storedType(for: tensor.dtype).byteSize
+        if rotated { Self.rotateSigns(&bytes, elementSize: size, left: true) }
         switch layout {
         case .raw:
             return bytes
@@ -152,6 +167,31 @@ public struct TensorEncoding: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func isZero(_ element: UnsafeRawBufferPointer) -> Bool { element.allSatisfy { $0 == 0 } }
+
+    /// Rotates each little-endian float element (`elementSize` 4 or 2 bytes, `stride` bytes
+    /// apart) of `bytes` by one bit: `left` moves the sign to bit 0 (the `rot-` step), otherwise
+    /// back. All-zero elements stay all zeros, so the sparse mask sees the same zeros.
+    package static func rotateSigns(_ bytes: UnsafeMutableRawBufferPointer, elementSize: Int, stride: Int, left: Bool) {
+        let count = bytes.count / stride
+        if elementSize == 4 {
+            for offset in Swift.stride(from: 0, to: count * stride, by: stride) {
+                let bits = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                let turned = left ? bits << 1 | bits >> 31 : bits >> 1 | bits << 31
+                bytes.storeBytes(of: turned.littleEndian, toByteOffset: offset, as: UInt32.self)
+            }
+        } else {
+            for offset in Swift.stride(from: 0, to: count * stride, by: stride) {
+                let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+                let turned = left ? bits << 1 | bits >> 15 : bits >> 1 | bits << 15
+                bytes.storeBytes(of: turned.littleEndian, toByteOffset: offset, as: UInt16.self)
+            }
+        }
+    }
+
+    /// ``rotateSigns(_:elementSize:stride:left:)`` over packed elements of an array.
+    private static func rotateSigns(_ bytes: inout [UInt8], elementSize: Int, left: Bool) {
+        bytes.withUnsafeMutableBytes { rotateSigns($0, elementSize: elementSize, stride: elementSize, left: left) }
+    }
 
     /// `bytes` as byte planes of `elementSize`-byte elements.
     private static func shuffled(_ bytes: [UInt8], elementSize size: Int) -> [UInt8] {

@@ -26,7 +26,8 @@ extension TensorStorage {
 ///
 /// Byte `q` of a shuffled file's elements belongs to element `q % count`, byte `q / count` of
 /// it; in a sparse file, to the `(q % nonZero)`-th element its mask marks. Half-precision
-/// elements land in the low two bytes of their f32 slot and are widened in place at the end.
+/// elements land in the low two bytes of their f32 slot and are widened in place at the end,
+/// after rotated (`rot-`) elements are turned back in place.
 ///
 /// Example:
 /// ```swift
@@ -139,6 +140,10 @@ public struct TensorDecoder: Sendable {
         // Taken out of the decoder, so that widening half elements edits the only reference.
         var storage = self.storage.take() ?? emptyStorage
         if case .u8(let bytes) = storage, dtype == .bool { storage = .bool(bytes.map { $0 != 0 }) }
+        if encoding.rotated {
+            let (size, slot) = (size, slot)
+            storage.withUnsafeMutableRawBytes { TensorEncoding.rotateSigns($0, elementSize: size, stride: slot, left: false) }
+        }
         if encoding.half {
             storage.widenHalfSlots()
         } else {

@@ -236,17 +236,20 @@ public struct ModelBuilder: Sendable {
 
     /// The smallest encoding of `tensor` after zstd with `compression` among raw, shuffle
     /// (elements of 2 bytes or more) and sparse (from ``sparseThreshold`` zeros), in half
-    /// precision when `half` is set, with its file size. Each candidate is compressed alone, so
-    /// one tensor's encoded bytes are held at a time; ties keep the simpler layout (raw, then
-    /// shuffle).
+    /// precision when `half` is set, with its file size. Float elements are shuffled and
+    /// sparse-coded with their sign rotated to the bottom (`rot-`), which on f32 weights
+    /// compresses 0.3-1.1 % smaller than plain shuffle (docs/benchmarks.md). Each candidate is
+    /// compressed alone, so one tensor's encoded bytes are held at a time; ties keep the
+    /// simpler layout (raw, then shuffle).
     private static func chooseEncoding(
         _ tensor: Tensor, half: Bool, compression: ZstdSettings
     ) throws(BundleError) -> (encoding: TensorEncoding, size: Int) {
+        let rotated = TensorEncoding(half: half, rotated: true, layout: .shuffle).problem(for: tensor.dtype) == nil
         var candidates = [TensorEncoding(half: half, layout: .raw)]
         if TensorEncoding(half: half, layout: .shuffle).problem(for: tensor.dtype) == nil {
-            candidates.append(TensorEncoding(half: half, layout: .shuffle))
+            candidates.append(TensorEncoding(half: half, rotated: rotated, layout: .shuffle))
         }
-        let sparse = TensorEncoding(half: half, layout: .sparse)
+        let sparse = TensorEncoding(half: half, rotated: rotated, layout: .sparse)
         if tensor.count > 0, Double(sparse.zeroCount(tensor)) >= sparseThreshold * Double(tensor.count) {
             candidates.append(sparse)
         }

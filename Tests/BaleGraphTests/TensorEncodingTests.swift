@@ -5,7 +5,9 @@ import Testing
 /// Tensor file encodings (docs/bundle-format.md §9): exact byte layouts, streaming round trips
 /// at any chunking, and malformed files refused with the tensor's name.
 @Suite struct TensorEncodingTests {
-    static let names = ["raw", "shuffle", "sparse", "f16", "f16-shuffle", "f16-sparse"]
+    static let names = [
+        "raw", "shuffle", "sparse", "f16", "f16-shuffle", "f16-sparse", "rot-shuffle", "rot-sparse", "f16-rot-shuffle", "f16-rot-sparse",
+    ]
     static let encodings = names.map { TensorEncoding($0)! }
 
     @Test func namesAndMediaTypesRoundTrip() {
@@ -15,7 +17,7 @@ import Testing
         }
         #expect(TensorEncoding.raw.mediaType == "application/vnd.bale.tensor")
         #expect(TensorEncoding("f16-sparse")!.mediaType == "application/vnd.bale.tensor; encoding=f16-sparse")
-        for bad in ["", "f16-raw", "Shuffle", "f16-", "f16f16", "zip", "raw-f16"] { #expect(TensorEncoding(bad) == nil, "\(bad)") }
+        for bad in ["", "f16-raw", "Shuffle", "f16-", "f16f16", "zip", "raw-f16", "rot-raw", "f16-rot-raw", "rot-f16-shuffle", "rot-", "rot-rot-shuffle"] { #expect(TensorEncoding(bad) == nil, "\(bad)") }
         for bad in ["application/vnd.bale.tensor; encoding=raw", "application/vnd.bale.tensor;encoding=shuffle", "application/octet-stream"] {
             #expect(TensorEncoding(mediaType: bad) == nil, "\(bad)")
         }
@@ -32,6 +34,11 @@ import Testing
         #expect(TensorEncoding("f16")!.encode(tensor) == [0, 0x3C, 0, 0, 0, 0x80, 0, 0x40])
         #expect(TensorEncoding("f16-shuffle")!.encode(tensor) == [0, 0, 0, 0, 0x3C, 0, 0x80, 0x40])
         #expect(TensorEncoding("f16-sparse")!.encode(tensor) == [0b1101, 0, 0, 0, 0x3C, 0x80, 0x40])
+        // Rotated left by one: 7F000000 0 00000001 80000000; half 7800 0 0001 8000.
+        #expect(TensorEncoding("rot-shuffle")!.encode(tensor) == [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 0, 0, 0x80])
+        #expect(TensorEncoding("rot-sparse")!.encode(tensor) == [0b1101, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x7F, 0, 0x80])
+        #expect(TensorEncoding("f16-rot-shuffle")!.encode(tensor) == [0, 0, 1, 0, 0x78, 0, 0, 0x80])
+        #expect(TensorEncoding("f16-rot-sparse")!.encode(tensor) == [0b1101, 0, 1, 0, 0x78, 0, 0x80])
     }
 
     @Test func halfRoundsToNearestEvenAndKeepsSpecialValues() throws {
@@ -113,6 +120,8 @@ import Testing
         #expect(TensorEncoding("f16")!.problem(for: .f16) != nil)
         #expect(TensorEncoding("shuffle")!.problem(for: .u8) != nil)
         #expect(TensorEncoding("sparse")!.problem(for: .bool) == nil)
+        #expect(TensorEncoding("rot-shuffle")!.problem(for: .i32) == "rotates float elements only")
+        #expect(TensorEncoding("rot-sparse")!.problem(for: .f16) == nil)
         let error = #expect(throws: GraphError.self) { try TensorDecoder(name: "w", dtype: .i8, shape: [2], encoding: TensorEncoding("shuffle")!) }
         #expect(error?.message == "tensor 'w': encoding 'shuffle' needs elements of 2 or more bytes, not i8")
         let json = #"{"format":"bale-graph","version":1,"name":"","opsets":{},"inputs":[],"outputs":[],"nodes":[],"initializers":[{"name":"w","dtype":"i64","shape":[1],"file":"t","encoding":"f16-shuffle"}],"valueTypes":{}}"#
