@@ -28,7 +28,8 @@ public struct Serve: ParsableCommand {
             Models are served under their manifest's name. Each is verified and warmed (one \
             inference) before it is served; a bundle that fails is reported in \
             /v2/repository/index, in /metrics (bale_model_loads_total) and keeps \
-            /v2/health/ready at 503. With --model-dir, every *.bale file there is served, and \
+            /v2/health/ready at 503; when every bundle given fails and there is no --model-dir, \
+            bale serve exits 1 naming each bundle and why. With --model-dir, every *.bale file there is served, and \
             a file that changes is reloaded: the new version replaces the old one once \
             verified and warmed, requests already running finish on the old one, and a failed \
             reload keeps the old one serving. A subdirectory NAME/ with a current link (a \

@@ -50,11 +50,22 @@ public final class ModelRepository: Sendable {
 
     /// Loads every bundle in `paths` at once and marks start-up done (``isReady`` is false
     /// until then).
-    public func loadAtStartup(_ paths: [String]) async {
-        await withTaskGroup(of: Void.self) { group in
-            for path in paths { group.addTask { await self.load(path: path) } }
+    /// - Returns: the bundles that failed to load, in the order of `paths`, each with the reason.
+    @discardableResult
+    public func loadAtStartup(_ paths: [String]) async -> [(path: String, reason: String)] {
+        let failures = await withTaskGroup(of: (Int, String?).self) { group in
+            for (index, path) in paths.enumerated() {
+                group.addTask {
+                    guard case .failure(let error) = await self.load(path: path) else { return (index, nil) }
+                    return (index, error.message)
+                }
+            }
+            var reasons = [String?](repeating: nil, count: paths.count)
+            for await (index, reason) in group { reasons[index] = reason }
+            return zip(paths, reasons).compactMap { path, reason in reason.map { (path, $0) } }
         }
         startupDone.withLock { $0 = true }
+        return failures
     }
 
     /// The model serving `name` (at `version`, when given).

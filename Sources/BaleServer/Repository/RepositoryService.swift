@@ -9,6 +9,9 @@ import ServiceLifecycle
 /// was switched (by `bale deploy` or the deploy endpoint), is loaded (and replaces the version
 /// served once verified and warmed); a removed one is unloaded.
 ///
+/// Without `--model-dir`, a start-up where every bundle given fails to load ends the server
+/// with ``NothingServedError``; with some served, the others are reported as not ready.
+///
 /// The directory is polled every `pollInterval` (portable; no inotify). A file is loaded once
 /// its size, modification time and inode are the same at two polls in a row, so a bundle
 /// still being copied in is not read half-written; installing with a rename is best.
@@ -28,7 +31,8 @@ struct RepositoryService: Service {
 
     func run() async throws {
         guard let directory else {
-            await repository.loadAtStartup(bundles)
+            let failures = await repository.loadAtStartup(bundles)
+            if !bundles.isEmpty, failures.count == bundles.count { throw NothingServedError(failures: failures) }
             return try await gracefulShutdown()
         }
         var watcher = DirectoryWatcher(directory: directory)
