@@ -200,6 +200,12 @@ let package = Package(
             dependencies: ["BaleRuntime"],
             swiftSettings: strictSettings
         ),
+        // MARK: - Fuzzing (scripts/fuzz): one libFuzzer entry point for every parser of outside input
+        .executableTarget(
+            name: "bale-fuzz",
+            dependencies: ["BaleBundle", "BaleGraph", "BaleONNX", "BaleRuntime", "BaleServer", "ImagePlugin"],
+            swiftSettings: strictSettings
+        ),
         // MARK: - Benchmarks (benchmarks/serve-load.sh): a bare Hummingbird route as the baseline for bale serve
         .executableTarget(
             name: "bale-hello-server",

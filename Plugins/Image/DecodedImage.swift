@@ -1,6 +1,6 @@
 /// An 8-bit image as decoded: `width × height` pixels, `channels` (1 gray, 3 RGB) values each,
 /// row by row.
-struct DecodedImage: Sendable, Hashable {
+package struct DecodedImage: Sendable, Hashable {
     var width: Int
     var height: Int
     var channels: Int
@@ -9,7 +9,7 @@ struct DecodedImage: Sendable, Hashable {
     /// Decodes PNG, or binary or ASCII PGM/PPM (P2, P3, P5, P6), telling them apart by their
     /// first bytes.
     /// - Throws: an ``ImageError`` saying what is wrong with the bytes.
-    static func decode(_ bytes: [UInt8]) throws(ImageError) -> DecodedImage {
+    package static func decode(_ bytes: [UInt8]) throws(ImageError) -> DecodedImage {
         if bytes.starts(with: PNGDecoder.signature) { return try PNGDecoder.decode(bytes) }
         if bytes.count >= 2, bytes[0] == UInt8(ascii: "P"), (UInt8(ascii: "2")...UInt8(ascii: "6")).contains(bytes[1]) {
             return try NetpbmDecoder.decode(bytes)
@@ -40,7 +40,7 @@ struct DecodedImage: Sendable, Hashable {
 }
 
 /// Why image bytes could not be decoded; the image plugin prefixes its name.
-struct ImageError: Error, Sendable, CustomStringConvertible {
-    var description: String
+package struct ImageError: Error, Sendable, CustomStringConvertible {
+    package var description: String
     init(_ description: String) { self.description = description }
 }
