@@ -16,14 +16,17 @@ enum NetpbmDecoder {
             throw ImageError("Netpbm header says \(width)×\(height) with maximum \(maxValue); expected sizes 1-65536 and a maximum of 1-65535")
         }
         let count = width * height * channels
+        if binary { position += 1 }  // the single whitespace byte after the maximum value
+        // The data must be there before any memory is taken for it: a binary sample is 1 or 2
+        // bytes, an ASCII one at least a digit and a separator (none after the last).
+        let size = binary ? (maxValue > 255 ? 2 : 1) : 2
+        let needed = binary ? count * size : 2 * count - 1
+        guard bytes.count - min(position, bytes.count) >= needed else {
+            throw ImageError("Netpbm data is truncated: \(bytes.count - min(position, bytes.count)) bytes for \(count) samples of at least \(binary ? size : 1) byte(s) each")
+        }
         var samples = [Int]()
         samples.reserveCapacity(count)
         if binary {
-            position += 1  // the single whitespace byte after the maximum value
-            let size = maxValue > 255 ? 2 : 1
-            guard bytes.count - position >= count * size else {
-                throw ImageError("Netpbm data is truncated: \(bytes.count - max(0, position)) bytes for \(count) samples of \(size) byte(s)")
-            }
             for i in 0..<count {
                 let at = position + i * size
                 samples.append(size == 2 ? Int(bytes[at]) << 8 | Int(bytes[at + 1]) : Int(bytes[at]))

@@ -91,6 +91,10 @@ import Testing
         #expect(truncated?.message.hasPrefix("plugin 'image': the request PNG") == true)
         let short = #expect(throws: PluginError.self) { try image.preprocess(.bytes(Array("P5 4 4 255\n\u{1}".utf8))) }
         #expect(short?.message.hasPrefix("plugin 'image': the request Netpbm data is truncated") == true)
+        // Found by scripts/fuzz image: an ASCII header claiming 43015 × 43015 samples made the
+        // decoder reserve 7.6 GB before reading any sample.
+        let huge = #expect(throws: PluginError.self) { try image.preprocess(.bytes(Array("P222215 43015 430".utf8))) }
+        #expect(huge?.message.hasPrefix("plugin 'image': the request Netpbm data is truncated") == true)
         let json = #expect(throws: PluginError.self) { try image.preprocess(.json(.null)) }
         #expect(json?.message.hasPrefix("plugin 'image': takes image bytes") == true)
     }
