@@ -84,6 +84,9 @@ public struct Run: ParsableCommand {
     }
 
     public func run() throws {
+        // The request files are read first, so a bad one is reported before the model loads.
+        let rawRequest = try raw.map(readRequest)
+        let fileFeeds = raw == nil && json == nil ? try readInputFiles(inputs) : nil
         let reader = BundleReader(limits: read.limits, publicKey: try signature.publicKey(), requireSignature: signature.requireSignature)
         let model = try BundledModel(path: bundle, reader: reader, threads: threads, memoryLimit: memoryLimit?.bytes)
         let pipeline = try PluginPipeline(model: model, registry: BuiltinPlugins.registry)
@@ -92,10 +95,12 @@ public struct Run: ParsableCommand {
             throw ValidationError("--output-dir writes the output tensors, but this bundle's postprocess plugins (\(names)) turn them into a response; add --no-postprocess")
         }
         let request: Payload
-        if let raw {
-            request = Payload(detecting: try readRequest(raw))
+        if let rawRequest {
+            request = Payload(detecting: rawRequest)
+        } else if let fileFeeds {
+            request = .tensors(fileFeeds)
         } else {
-            request = .tensors(try json.map { try jsonFeeds($0, graph: model.graph) } ?? readInputFiles(inputs))
+            request = .tensors(try jsonFeeds(json ?? "", graph: model.graph))  // validate() made --json given
         }
         let requestID = UUID().uuidString
         try printResponse(try pipeline.infer(request, postprocess: !noPostprocess, requestID: requestID), graph: model.graph)

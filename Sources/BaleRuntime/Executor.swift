@@ -18,6 +18,10 @@ public final class Executor: Sendable {
     public let graph: Graph
     /// Worker threads kernels may use.
     public let threads: Int
+    /// The most elements any tensor a kernel creates may have: a node whose output would be
+    /// larger (a hostile shape, pads or broadcast) fails with an error naming it before anything
+    /// is allocated.
+    public let maxTensorElements: Int
     private let steps: [Step]
     private let slotCount: Int
     private let inputSlots: [(info: ValueInfo, slot: Int)]
@@ -49,17 +53,26 @@ public final class Executor: Sendable {
 
         /// The same step, freeing `slots` after it runs and writing its outputs into `buffers`.
         func planned(release slots: [Int], buffers: [Int?]) -> Step {
-            let bound = NodeBinding(node: node, threads: binding.threads, prepared: binding.prepared, outputBuffers: buffers)
+            let bound = NodeBinding(
+                node: node, threads: binding.threads, prepared: binding.prepared, outputBuffers: buffers,
+                maxElements: binding.maxElements)
             return Step(binding: bound, kernel: kernel, inputs: inputs, outputs: outputs, release: slots)
         }
     }
 
     /// Resolves every node's kernel and value slots.
+    /// - Parameters:
+    ///   - threads: worker threads kernels may use.
+    ///   - maxTensorBytes: caps each tensor a kernel creates at this many bytes, counted at 4
+    ///     bytes an element (e.g. the model's memory limit); `nil`: 2³¹ - 1 elements.
     /// - Throws: a ``RuntimeError`` listing every operator without a kernel, or naming the
     ///   first node that uses a value nothing defines.
-    public init(graph: Graph, threads: Int = 1) throws(RuntimeError) {
+    public init(graph: Graph, threads: Int = 1, maxTensorBytes: UInt64? = nil) throws(RuntimeError) {
         var graph = graph
         self.threads = max(1, threads)
+        let maxTensorElements = maxTensorBytes.map { Int(min($0 / 4, UInt64(KernelContext.maxElementCount))) }
+            ?? KernelContext.maxElementCount
+        self.maxTensorElements = maxTensorElements
 
         var missing: [String: [String]] = [:]
         for node in graph.nodes where KernelRegistry.kernel(domain: node.domain, opType: node.opType) == nil {
@@ -100,9 +113,20 @@ public final class Executor: Sendable {
             let outputs = node.outputs.map { $0.isEmpty ? nil : slot($0) }
             node.outputs.filter { !$0.isEmpty }.forEach { defined.insert($0) }
             let key = KernelRegistry.key(domain: node.domain, opType: node.opType)
-            let prepared = KernelRegistry.preparers[key]?(node, node.inputs.map { graph.initializers[$0] })
+            let isInitializer = node.inputs.map { graph.initializers[$0] != nil }
+            var constants = node.inputs.map { graph.initializers[$0] }
+            // Constants no other node reads leave the graph while the node is prepared, so the
+            // preparer holds their only reference and may reuse their storage; it hands back
+            // what it does not take.
+            for name in node.inputs where unresolvedReads[name] == 1 && !keptInitializers.contains(name) {
+                graph.initializers[name] = nil
+            }
+            let prepared = KernelRegistry.preparers[key]?(node, &constants)
+            for (name, tensor) in zip(node.inputs, constants) where tensor != nil && graph.initializers[name] == nil {
+                graph.initializers[name] = tensor
+            }
             for index in (prepared as? any PreparedReplacement)?.replacedInputs ?? []
-            where index < inputs.count && graph.initializers[node.inputs[index]] != nil {
+            where index < inputs.count && isInitializer[index] {
                 inputs[index] = nil
             }
             for (index, name) in node.inputs.enumerated() where unresolvedReads[name] != nil {
@@ -111,7 +135,8 @@ public final class Executor: Sendable {
                 if unresolvedReads[name] == 0, !keptInitializers.contains(name) { graph.initializers[name] = nil }
             }
             resolved.append(Step(
-                binding: NodeBinding(node: node, threads: self.threads, prepared: prepared), kernel: KernelRegistry.all[key]!,
+                binding: NodeBinding(node: node, threads: self.threads, prepared: prepared, maxElements: maxTensorElements),
+                kernel: KernelRegistry.all[key]!,
                 inputs: inputs, outputs: outputs))
         }
         var outputs: [(String, Int)] = []

@@ -264,6 +264,48 @@ int bale_pack_b(int isa, int trans_b, size_t k, size_t n, const float *b, size_t
     return BALE_OK;
 }
 
+/// Where element `i` of B as stored (row-major `k × n`, or `n × k` with `trans_b`) lands in the
+/// `bale_pack_b` layout when `n` is a multiple of `nr` (so no panel is padded).
+static size_t packed_index(const bale_variant *v, int trans_b, size_t k, size_t n, size_t i) {
+    const size_t p = trans_b ? i % k : i / n;
+    const size_t j = trans_b ? i / k : i % n;
+    const size_t pc = p / v->kc * v->kc;
+    const size_t kc = k - pc < v->kc ? k - pc : v->kc;
+    return pc * n + j / v->nr * kc * v->nr + (p - pc) * v->nr + j % v->nr;
+}
+
+int bale_pack_b_in_place_supported(int isa, size_t k, size_t n) {
+    const bale_variant *v = variant_for(isa);
+    return v && k > 0 && n > 0 && n % v->nr == 0 && bale_pack_b_size(isa, k, n) == k * n;
+}
+
+int bale_pack_b_in_place(int isa, int trans_b, size_t k, size_t n, float *b) {
+    const bale_variant *v = variant_for(isa);
+    if (!v) return BALE_ERROR_ISA;
+    if (k == 0 || n == 0) return BALE_OK;
+    if (!bale_pack_b_in_place_supported(isa, k, n)) return BALE_ERROR_SHAPE;
+    const size_t count = k * n;
+    uint64_t *placed = calloc(count / 64 + 1, sizeof(uint64_t));
+    if (!placed) return BALE_ERROR_MEMORY;
+    // Follow each permutation cycle once: carry the element out of `start`, drop it where it
+    // belongs, pick up the one there, and so on until the cycle comes back to `start`.
+    for (size_t start = 0; start < count; start++) {
+        if (placed[start / 64] >> (start % 64) & 1) continue;
+        float carried = b[start];
+        for (size_t at = start;;) {
+            const size_t to = packed_index(v, trans_b, k, n, at);
+            placed[to / 64] |= (uint64_t)1 << (to % 64);
+            const float displaced = b[to];
+            b[to] = carried;
+            if (to == start) break;
+            carried = displaced;
+            at = to;
+        }
+    }
+    free(placed);
+    return BALE_OK;
+}
+
 int bale_sgemm_packed_b(int isa, int trans_a, size_t m, size_t n, size_t k, float alpha,
                         const float *a, size_t lda, const float *packed,
                         int accumulate, float *c, size_t ldc) {

@@ -17,6 +17,59 @@ import Testing
             initializers: ["w": Tensor(shape: [2, 2], floats: [1, -1, 2, 1]), "b": Tensor(shape: [2], floats: [0, -5])])
     }
 
+    /// x[batch,3] → Gemm(w[3,64]) → y, and the same with a second Gemm reading w (so w is shared).
+    static func wide(sharedWeights: Bool) -> Graph {
+        let w = Tensor(shape: [3, 64], floats: (0..<192).map { Float($0 % 13) - 6 })
+        var nodes = [Node(name: "fc", opType: "Gemm", inputs: ["x", "w"], outputs: ["y"])]
+        var outputs = [ValueInfo(name: "y", type: TensorType(dtype: .f32, shape: [.symbolic("batch"), .fixed(64)]))]
+        if sharedWeights {
+            nodes.append(Node(name: "fc2", opType: "MatMul", inputs: ["x", "w"], outputs: ["z"]))
+            outputs.append(ValueInfo(name: "z", type: TensorType(dtype: .f32, shape: [.symbolic("batch"), .fixed(64)])))
+        }
+        return Graph(
+            name: "wide", inputs: [ValueInfo(name: "x", type: TensorType(dtype: .f32, shape: [.symbolic("batch"), .fixed(3)]))],
+            outputs: outputs, nodes: nodes, initializers: ["w": w])
+    }
+
+    /// A weight matrix read by one node is packed in its own storage; one read by two nodes is
+    /// packed into copies. Both give the products of the matrix as stored.
+    @Test func weightsPackedInPlaceOrCopiedGiveTheSameProducts() throws {
+        let inputs: [Float] = [1, -2, 0.5, 3, 0, -1]
+        let x = Tensor(shape: [2, 3], floats: inputs)
+        let w = Self.wide(sharedWeights: false).initializers["w"]!.asFloats
+        var expected = [Float](repeating: 0, count: 2 * 64)
+        for row in 0..<2 {
+            for column in 0..<64 {
+                for depth in 0..<3 { expected[row * 64 + column] += inputs[row * 3 + depth] * w[depth * 64 + column] }
+            }
+        }
+        let alone = try Executor(graph: Self.wide(sharedWeights: false)).run(["x": x])
+        #expect(alone["y"] == Tensor(shape: [2, 64], floats: expected))
+        let shared = try Executor(graph: Self.wide(sharedWeights: true)).run(["x": x])
+        #expect(shared["y"] == Tensor(shape: [2, 64], floats: expected))
+        #expect(shared["z"] == Tensor(shape: [2, 64], floats: expected))
+    }
+
+    /// No kernel makes a tensor over the executor's limit: a hostile shape fails with an error
+    /// naming the node before anything is allocated.
+    @Test func tensorsOverTheLimitAreRefusedBeforeAllocation() throws {
+        let graph = Graph(
+            name: "huge", inputs: [], outputs: [ValueInfo(name: "y", type: TensorType(dtype: .f32, shape: nil))],
+            nodes: [Node(name: "fill", opType: "ConstantOfShape", inputs: ["shape"], outputs: ["y"])],
+            initializers: ["shape": Tensor(shape: [2], int64s: [100_000, 100_000])])
+        let limited = try Executor(graph: graph, maxTensorBytes: 1 << 20)
+        #expect(limited.maxTensorElements == 1 << 18)
+        #expect(throws: RuntimeError.self) { try limited.run([:]) }
+        do {
+            _ = try limited.run([:])
+        } catch {
+            #expect(error.description.contains("node 'fill' (ConstantOfShape)"))
+            #expect(error.description.contains("10000000000 elements, over the limit of 262144"))
+        }
+        let unlimited = try Executor(graph: graph)
+        #expect(throws: RuntimeError.self) { try unlimited.run([:]) }
+    }
+
     @Test func runsAGraph() throws {
         let outputs = try Executor(graph: Self.mlp()).run(["x": Tensor(shape: [2, 2], floats: [1, 2, 3, 1])])
         // [1,2]·w = [5, 1] + b = [5, -4] → relu [5, 0]; [3,1]·w = [5, -2] + b → [5, 0]
@@ -140,7 +193,8 @@ import Testing
         let names = epilogue ? ["a", "b", "c"] : ["a", "b"]
         let inputs = epilogue ? [a, b, bias] : [a, b]
         let node = Node(name: "n", opType: op, inputs: names, outputs: ["y"], attributes: attributes)
-        let prepared = KernelRegistry.preparers[op]!(node, [nil, b])
+        var constants: [Tensor?] = [nil, b]
+        let prepared = KernelRegistry.preparers[op]!(node, &constants)
         #expect(prepared != nil)
         let kernel = KernelRegistry.all[op]!
         let packed = try kernel(KernelContext(node: node, inputs: inputs, threads: 2, prepared: prepared))

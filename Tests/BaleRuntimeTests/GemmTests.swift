@@ -142,6 +142,32 @@ func expectClose(_ actual: [Float], _ expected: [Float], sourceLocation: SourceL
         #expect(PackedGemmMatrix([1, 2], k: Int.max, n: 2) == nil)
     }
 
+    @Test(arguments: GemmKernel.Variant.supported)
+    func packingInPlaceGivesTheCopysLayout(variant: GemmKernel.Variant) throws {
+        // Depths on both sides of every variant's depth block; widths a multiple of every panel.
+        for (k, n) in [(1, 32), (5, 64), (400, 32), (1000, 96)] {
+            for transposed in [false, true] {
+                let stored = gemmValues(k * n, seed: 3)
+                let copy = try #require(PackedGemmMatrix(stored, k: k, n: n, transposed: transposed, variant: variant))
+                var values = stored
+                let inPlace = try #require(
+                    PackedGemmMatrix(taking: &values, k: k, n: n, transposed: transposed, variant: variant))
+                #expect(values.isEmpty)
+                let expected = copy.withPacked { Array(UnsafeBufferPointer(start: $0, count: k * n)) }
+                let actual = inPlace.withPacked { Array(UnsafeBufferPointer(start: $0, count: k * n)) }
+                #expect(actual == expected, "k \(k), n \(n), transposed \(transposed)")
+            }
+        }
+    }
+
+    @Test func packingInPlaceLeavesPaddedShapesAlone() {
+        var values = gemmValues(4 * 3, seed: 4)
+        let before = values
+        #expect(PackedGemmMatrix(taking: &values, k: 4, n: 3) == nil)
+        #expect(values == before)
+        #expect(PackedGemmMatrix(values, k: 4, n: 3) != nil)
+    }
+
     @Test func bestVariantIsSupported() {
         #expect(GemmKernel.Variant.current.isSupported)
         #expect(GemmKernel.Variant.supported.contains(.portable))

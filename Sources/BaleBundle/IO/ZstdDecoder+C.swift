@@ -40,12 +40,16 @@ final class ZstdDecoder {
         self.limit = limits.maxTotalBytes
         self.firstFrameOnly = firstFrameOnly
         self.maxWindowLog = limits.maxWindowLog
-        self.input = .allocate(byteCount: 1 << 20, alignment: 16)
-        self.output = .allocate(byteCount: 1 << 20, alignment: 16)
+        self.input = .allocate(byteCount: Self.bufferSize, alignment: 16)
+        self.output = .allocate(byteCount: Self.bufferSize, alignment: 16)
         self.inBuf = ZSTD_inBuffer(src: input.baseAddress, size: 0, pos: 0)
         ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, Int32(limits.maxWindowLog))
         try checkMagic()
     }
+
+    /// Bytes of each of the input and output buffers: two zstd blocks (128 KiB), enough to keep
+    /// per-call overhead negligible without adding to a model's load-time peak memory.
+    static let bufferSize = 256 << 10
 
     deinit {
         ZSTD_freeDCtx(dctx)

@@ -73,7 +73,7 @@ enum DynamicQuantizedConv {
     }
 
     /// Packs W once at load for the int8 kernel, one matrix per group.
-    static func prepare(_ node: Node, _ constants: [Tensor?]) -> (any Sendable)? {
+    static func prepare(_ node: Node, _ constants: inout [Tensor?]) -> (any Sendable)? {
         guard constants.count > 1, let w = constants[1], case .i8(let values) = w.storage,
             let groups = try? KernelContext(node: node, inputs: []).int("group", 1)
         else { return nil }

@@ -64,7 +64,7 @@ enum DynamicQuantizedMatMul {
     }
 
     /// Packs W once at load for the int8 kernel.
-    static func prepare(_ node: Node, _ constants: [Tensor?]) -> (any Sendable)? {
+    static func prepare(_ node: Node, _ constants: inout [Tensor?]) -> (any Sendable)? {
         guard constants.count > 1, let w = constants[1], case .i8(let values) = w.storage, w.shape.count == 2 else { return nil }
         return PackedQGemmMatrix(values, k: w.shape[0], n: w.shape[1])
     }

@@ -39,8 +39,30 @@ package final class PackedGemmMatrix: PreparedReplacement, @unchecked Sendable {
         (self.rows, self.columns, self.variant, self.packed) = (k, n, variant, packed)
     }
 
+    /// Packs the row-major `k × n` matrix in `values` (or, with `transposed`, `n × k` read as its
+    /// transpose) for `variant` (default: the current one) in its own storage, leaving `values`
+    /// empty, so the matrix is never held twice (when `values` is its only reference); `nil`, with
+    /// `values` untouched, when the sizes do not match, the variant cannot run here, or its panels
+    /// would need padding (then use ``init(_:k:n:transposed:variant:)``).
+    package init?(taking values: inout [Float], k: Int, n: Int, transposed: Bool = false, variant: GemmKernel.Variant? = nil) {
+        let variant = variant ?? .current
+        guard k > 0, n > 0, variant.isSupported, k.multipliedReportingOverflow(by: n) == (values.count, false),
+            bale_pack_b_in_place_supported(variant.rawValue, k, n) != 0
+        else { return nil }
+        var packed = values
+        values = []
+        let status = packed.withUnsafeMutableBufferPointer { p in
+            bale_pack_b_in_place(variant.rawValue, transposed ? 1 : 0, k, n, p.baseAddress)
+        }
+        guard status == 0 else {
+            values = packed  // only an allocation failure gets here, before anything moved
+            return nil
+        }
+        (self.rows, self.columns, self.variant, self.packed) = (k, n, variant, packed)
+    }
+
     /// Calls `body` with the packed panels.
-    func withPacked<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+    package func withPacked<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
         packed.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 

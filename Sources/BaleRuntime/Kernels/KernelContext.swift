@@ -174,7 +174,12 @@ public protocol PreparedReplacement: Sendable {
 /// Prepares a node once at load time from its constant inputs (the node's initializers at their
 /// input positions, `nil` elsewhere); the result reaches every run as ``KernelContext/prepared``.
 /// Returns `nil` when there is nothing to prepare; the kernel must work without it.
-public typealias KernelPreparer = @Sendable (Node, [Tensor?]) -> (any Sendable)?
+///
+/// A preparer whose result replaces an input (``PreparedReplacement``) may take that input's
+/// tensor, setting its position to `nil`, to build the prepared form in the same storage: the
+/// executor hands over the constants no other node reads as their only reference, and keeps
+/// whatever the preparer leaves.
+public typealias KernelPreparer = @Sendable (Node, inout [Tensor?]) -> (any Sendable)?
 
 /// A node as the executor runs it: the node, the threads its kernel may use, its prepared form,
 /// the planned buffer of each output, and the last shape-derived plan its kernel cached.
@@ -187,12 +192,18 @@ final class NodeBinding: Sendable {
     let prepared: (any Sendable)?
     /// The planned buffer of each output (see ``Workspace``); empty outside an executor.
     let outputBuffers: [Int?]
+    /// The most elements one tensor the kernel creates may have (``KernelContext/checkedCount(_:of:)``).
+    let maxElements: Int
     /// The most recent plan and the input shapes it was made for.
     private let lastPlan = Mutex<(shapes: [[Int]], plan: any Sendable)?>(nil)
 
     /// Binds `node`.
-    init(node: Node, threads: Int, prepared: (any Sendable)?, outputBuffers: [Int?] = []) {
+    init(
+        node: Node, threads: Int, prepared: (any Sendable)?, outputBuffers: [Int?] = [],
+        maxElements: Int = KernelContext.maxElementCount
+    ) {
         (self.node, self.threads, self.prepared, self.outputBuffers) = (node, max(1, threads), prepared, outputBuffers)
+        self.maxElements = maxElements
     }
 
     /// The cached plan when it was made for `shapes`.

@@ -88,17 +88,28 @@ extension Linear {
     }
 
     /// Packs Gemm's B once when it is a constant 2-D f32 tensor.
-    static func prepareGemm(_ node: Node, _ constants: [Tensor?]) -> (any Sendable)? {
-        guard constants.count > 1, let b = constants[1], let values = b.floats, b.shape.count == 2 else { return nil }
+    static func prepareGemm(_ node: Node, _ constants: inout [Tensor?]) -> (any Sendable)? {
+        guard constants.count > 1, let b = constants[1], b.dtype == .f32, b.shape.count == 2 else { return nil }
         let transB = node.attributes["transB"] == .int(1)
         let (k, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
-        return PackedGemmMatrix(values, k: k, n: n, transposed: transB)
+        return packConstant(&constants[1], k: k, n: n, transposed: transB)
     }
 
     /// Packs MatMul's B once when it is a constant 2-D f32 tensor (a weight matrix).
-    static func prepareMatMul(_ node: Node, _ constants: [Tensor?]) -> (any Sendable)? {
-        guard constants.count > 1, let b = constants[1], let values = b.floats, b.shape.count == 2 else { return nil }
-        return PackedGemmMatrix(values, k: b.shape[0], n: b.shape[1])
+    static func prepareMatMul(_ node: Node, _ constants: inout [Tensor?]) -> (any Sendable)? {
+        guard constants.count > 1, let b = constants[1], b.dtype == .f32, b.shape.count == 2 else { return nil }
+        return packConstant(&constants[1], k: b.shape[0], n: b.shape[1], transposed: false)
+    }
+
+    /// Packs the f32 matrix `b`: in its own storage, taking it (`b` becomes `nil`), when the
+    /// layout allows, so the weights are never held twice; otherwise into a new buffer.
+    private static func packConstant(_ b: inout Tensor?, k: Int, n: Int, transposed: Bool) -> PackedGemmMatrix? {
+        guard var tensor = b.take(), case .f32(var values) = tensor.storage else { return nil }
+        tensor.storage = .f32([])  // `values` is then the storage's only reference (when `b` was)
+        if let packed = PackedGemmMatrix(taking: &values, k: k, n: n, transposed: transposed) { return packed }
+        tensor.storage = .f32(values)
+        b = tensor
+        return PackedGemmMatrix(values, k: k, n: n, transposed: transposed)
     }
 
     /// A zero `m × n` output, or an error when its size overflows.

@@ -101,15 +101,16 @@ extension TensorStorage {
 // MARK: - Checked shapes
 
 extension KernelContext {
-    /// The most elements a kernel creates: a bad shape or pads input fails here instead of
-    /// failing to allocate (2³¹ - 1, 8 GiB of f32).
+    /// The most elements a kernel creates when the executor sets no lower limit: a bad shape or
+    /// pads input fails here instead of failing to allocate (2³¹ - 1, 8 GiB of f32).
     static let maxElementCount = Int(Int32.max)
 
     /// The element count of `shape`, or an error naming `what` when a dimension is negative or
-    /// the count exceeds ``maxElementCount``.
+    /// the count exceeds the executor's limit (``Executor/maxTensorElements``).
     func checkedCount(_ shape: [Int], of what: String = "output") throws(RuntimeError) -> Int {
-        guard let count = Shapes.count(shape), count <= Self.maxElementCount else {
-            throw error("\(what) shape \(shape) is invalid or too large")
+        guard let count = Shapes.count(shape) else { throw error("\(what) shape \(shape) is invalid or its size overflows") }
+        guard count <= binding.maxElements else {
+            throw error("\(what) shape \(shape) has \(count) elements, over the limit of \(binding.maxElements) (the memory limit at 4 bytes an element)")
         }
         return count
     }

@@ -35,7 +35,8 @@ public struct BundledModel: Sendable {
     ///     `auto`, else its count).
     ///   - memoryLimit: bytes the model may plan for (weights plus activations at batch 1);
     ///     `nil` takes the profile's `memoryLimitMB` (none for profiles without one). A model
-    ///     over the limit is refused with both numbers.
+    ///     over the limit is refused with both numbers, and no tensor made while running may
+    ///     exceed it (``Executor/maxTensorElements``).
     public init(path: String, reader: BundleReader = BundleReader(), threads: Int? = nil, memoryLimit: UInt64? = nil) throws(RuntimeError) {
         let started = ContinuousClock.now
         var sink: GraphSink? = GraphSink(keepTensors: true)
@@ -62,9 +63,12 @@ public struct BundledModel: Sendable {
         self.pluginFiles = loaded.pluginFiles
         self.sampleFiles = loaded.sampleFiles
         self.weightBytes = graph.weightBytes
-        self.executor = try Executor(graph: consume graph, threads: threads ?? Self.defaultThreads(for: info.manifest.target))
+        let memoryLimit = memoryLimit ?? Self.defaultMemoryLimit(for: info.manifest.target)
+        self.executor = try Executor(
+            graph: consume graph, threads: threads ?? Self.defaultThreads(for: info.manifest.target),
+            maxTensorBytes: memoryLimit)
         self.graph = executor.graph
-        try checkMemory(limit: memoryLimit ?? Self.defaultMemoryLimit(for: info.manifest.target))
+        try checkMemory(limit: memoryLimit)
         Self.logger.debug("loaded and verified model", metadata: [
             "bundle": "\(path)", "id": "\(info.id)", "nodes": "\(self.graph.nodes.count)",
             "threads": "\(executor.threads)", "elapsed": "\(ContinuousClock.now - started)",

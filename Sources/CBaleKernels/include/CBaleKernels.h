@@ -83,6 +83,17 @@ size_t bale_pack_b_size(int isa, size_t k, size_t n);
 /// `bale_pack_b_size(isa, k, n)` floats. Returns `BALE_OK`, `BALE_ERROR_ISA` or `BALE_ERROR_SHAPE`.
 int bale_pack_b(int isa, int trans_b, size_t k, size_t n, const float *b, size_t ldb, float *packed);
 
+/// `bale_pack_b` done in place: `b` holds `k * n` floats (row-major `k × n`, or `n × k` with
+/// `trans_b`, densely stored) and is rearranged into the packed layout, so no second copy of the
+/// matrix is made (a bitmap of `k * n` bits is the only scratch). Only shapes whose packed size
+/// equals `k * n` can be packed in place (`n` a multiple of the variant's panel width; see
+/// `bale_pack_b_in_place_supported`). Returns `BALE_OK`, `BALE_ERROR_ISA`, `BALE_ERROR_SHAPE` or
+/// `BALE_ERROR_MEMORY`.
+int bale_pack_b_in_place(int isa, int trans_b, size_t k, size_t n, float *b);
+
+/// Whether `bale_pack_b_in_place` can pack a `k × n` right-hand side for `isa`.
+int bale_pack_b_in_place_supported(int isa, size_t k, size_t n);
+
 /// `bale_sgemm` with a right-hand side already packed by `bale_pack_b` for the same `isa`, `k` and `n`
 /// (the caller keeps these together; a mismatch reads wrong values but stays inside
 /// `bale_pack_b_size(isa, k, n)` floats).
