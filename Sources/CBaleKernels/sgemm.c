@@ -264,19 +264,20 @@ int bale_pack_b(int isa, int trans_b, size_t k, size_t n, const float *b, size_t
     return BALE_OK;
 }
 
-/// Where element `i` of B as stored (row-major `k × n`, or `n × k` with `trans_b`) lands in the
-/// `bale_pack_b` layout when `n` is a multiple of `nr` (so no panel is padded).
-static size_t packed_index(const bale_variant *v, int trans_b, size_t k, size_t n, size_t i) {
-    const size_t p = trans_b ? i % k : i / n;
-    const size_t j = trans_b ? i / k : i % n;
+/// Where the `nr`-float vector `index` of B lands in the `bale_pack_b` layout (counted in vectors)
+/// when `n` is a multiple of `nr` (no padded panel). Vector `index` holds the `nr` columns of panel
+/// `t` at depth `p`: `index = p * panels + t`, or `t * k + p` with `panel_major`.
+static size_t packed_vector(const bale_variant *v, int panel_major, size_t k, size_t panels, size_t index) {
+    const size_t p = panel_major ? index % k : index / panels;
+    const size_t t = panel_major ? index / k : index % panels;
     const size_t pc = p / v->kc * v->kc;
     const size_t kc = k - pc < v->kc ? k - pc : v->kc;
-    return pc * n + j / v->nr * kc * v->nr + (p - pc) * v->nr + j % v->nr;
+    return pc * panels + t * kc + (p - pc);
 }
 
 int bale_pack_b_in_place_supported(int isa, size_t k, size_t n) {
     const bale_variant *v = variant_for(isa);
-    return v && k > 0 && n > 0 && n % v->nr == 0 && bale_pack_b_size(isa, k, n) == k * n;
+    return v && v->nr <= BALE_MAX_NR && k > 0 && n > 0 && n % v->nr == 0 && bale_pack_b_size(isa, k, n) == k * n;
 }
 
 int bale_pack_b_in_place(int isa, int trans_b, size_t k, size_t n, float *b) {
@@ -284,24 +285,41 @@ int bale_pack_b_in_place(int isa, int trans_b, size_t k, size_t n, float *b) {
     if (!v) return BALE_ERROR_ISA;
     if (k == 0 || n == 0) return BALE_OK;
     if (!bale_pack_b_in_place_supported(isa, k, n)) return BALE_ERROR_SHAPE;
-    const size_t count = k * n;
+    const size_t nr = v->nr, panels = n / nr, count = k * panels;
     uint64_t *placed = calloc(count / 64 + 1, sizeof(uint64_t));
-    if (!placed) return BALE_ERROR_MEMORY;
-    // Follow each permutation cycle once: carry the element out of `start`, drop it where it
-    // belongs, pick up the one there, and so on until the cycle comes back to `start`.
+    float *panel = trans_b ? malloc(nr * k * sizeof(float)) : NULL;
+    if (!placed || (trans_b && !panel)) {
+        free(placed);
+        free(panel);
+        return BALE_ERROR_MEMORY;
+    }
+    if (trans_b) {
+        // Each panel's `nr` stored rows (`nr × k`, contiguous) become `k` vectors of `nr` in place.
+        for (size_t t = 0; t < panels; t++) {
+            float *rows = b + t * nr * k;
+            memcpy(panel, rows, nr * k * sizeof(float));
+            for (size_t p = 0; p < k; p++) {
+                for (size_t j = 0; j < nr; j++) rows[p * nr + j] = panel[j * k + p];
+            }
+        }
+    }
+    // Then move whole vectors: follow each permutation cycle once, carrying the vector out of
+    // `start`, dropping it where it belongs and picking up the one there, until the cycle closes.
+    float carried[BALE_MAX_NR], displaced[BALE_MAX_NR];
     for (size_t start = 0; start < count; start++) {
         if (placed[start / 64] >> (start % 64) & 1) continue;
-        float carried = b[start];
+        memcpy(carried, b + start * nr, nr * sizeof(float));
         for (size_t at = start;;) {
-            const size_t to = packed_index(v, trans_b, k, n, at);
+            const size_t to = packed_vector(v, trans_b, k, panels, at);
             placed[to / 64] |= (uint64_t)1 << (to % 64);
-            const float displaced = b[to];
-            b[to] = carried;
+            memcpy(displaced, b + to * nr, nr * sizeof(float));
+            memcpy(b + to * nr, carried, nr * sizeof(float));
             if (to == start) break;
-            carried = displaced;
+            memcpy(carried, displaced, nr * sizeof(float));
             at = to;
         }
     }
+    free(panel);
     free(placed);
     return BALE_OK;
 }
