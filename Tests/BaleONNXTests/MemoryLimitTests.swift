@@ -32,8 +32,19 @@ import Testing
     @Test func aModelOverTheLimitIsRefusedWithBothNumbers() throws {
         let dir = TemporaryDirectory()
         let path = try Self.build(dir)
-        let error = #expect(throws: RuntimeError.self) { try BundledModel(path: path, memoryLimit: 4096) }
-        #expect(error?.message.contains("over the memory limit of 4 KiB of profile 'edge-arm64'") == true, "\(String(describing: error))")
+        let plan = try BundledModel(path: path).memoryPlan()
+        let limit = UInt64(plan.weightBytes + plan.peakActivationBytes / 2)  // the weights fit, not the activations
+        let error = #expect(throws: RuntimeError.self) { try BundledModel(path: path, memoryLimit: limit) }
+        #expect(error?.message.contains("over the memory limit of \(formatBytes(limit)) of profile 'edge-arm64'") == true, "\(String(describing: error))")
         #expect(error?.message.contains("model needs") == true)
+    }
+
+    /// Weights that cannot fit are refused when graph.json arrives, before any tensor file is
+    /// decoded: a sparse or zero-filled file can be tiny in the bundle and huge in memory.
+    @Test func weightsOverTheLimitAreRefusedBeforeDecoding() throws {
+        let dir = TemporaryDirectory()
+        let path = try Self.build(dir)
+        let error = #expect(throws: RuntimeError.self) { try BundledModel(path: path, memoryLimit: 1024) }  // weights: 1.8 KiB
+        #expect(error?.message.contains("graph.json: the weights decode to more than the memory limit of 1 KiB (at tensor '") == true, "\(String(describing: error))")
     }
 }

@@ -41,10 +41,16 @@ enum TarLayout {
 /// For each file the reader calls ``begin(_:)``, then ``write(_:)`` with its data in order, then
 /// ``end(_:)`` once its size and SHA-256 have been checked.
 public protocol BundlePayloadSink {
+    /// The verified manifest, before the first payload file (default: nothing to do).
+    mutating func start(_ manifest: Manifest) throws(BundleError)
     /// A payload file starts.
     mutating func begin(_ file: Manifest.File) throws(BundleError)
     /// The next piece of the current file.
     mutating func write(_ chunk: UnsafeRawBufferPointer) throws(BundleError)
     /// The current file is complete and matches the manifest.
     mutating func end(_ file: Manifest.File) throws(BundleError)
+}
+
+extension BundlePayloadSink {
+    public mutating func start(_ manifest: Manifest) throws(BundleError) {}
 }

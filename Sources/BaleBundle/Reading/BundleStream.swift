@@ -64,6 +64,7 @@ final class BundleStream {
     func readPayload(
         of manifest: Manifest, startingWith first: TarEntry?, into sink: inout (some BundlePayloadSink)?
     ) throws(BundleError) {
+        try sink?.start(manifest)
         let files = manifest.files
         var index: [String: Int] = [:]
         for (i, file) in files.enumerated() { index[file.path] = i }

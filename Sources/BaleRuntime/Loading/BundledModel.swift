@@ -39,7 +39,7 @@ public struct BundledModel: Sendable {
     ///     exceed it (``Executor/maxTensorElements``).
     public init(path: String, reader: BundleReader = BundleReader(), threads: Int? = nil, memoryLimit: UInt64? = nil) throws(RuntimeError) {
         let started = ContinuousClock.now
-        var sink: GraphSink? = GraphSink(keepTensors: true)
+        var sink: GraphSink? = GraphSink(keepTensors: true, memoryLimit: memoryLimit, decodedLimit: reader.limits.maxTotalBytes)
         let info: BundleInfo
         do {
             info = try reader.read(path, into: &sink)
@@ -114,6 +114,13 @@ public struct BundledModel: Sendable {
 struct GraphSink: BundlePayloadSink {
     /// Whether tensor files are decoded and kept (false: the graph alone, weights unread).
     let keepTensors: Bool
+    /// The memory limit given by the caller (else the manifest's profile's, see ``start(_:)``).
+    private let memoryLimit: UInt64?
+    /// The most bytes the weights may decode to without a memory limit (the reader's limit on
+    /// the decoded bundle: sparse files expand up to 32 times).
+    private let decodedLimit: UInt64
+    /// What the weights may take once decoded, known from the manifest.
+    private var weightLimit: (bytes: UInt64, what: String)?
     var layout: GraphCoding.Layout?
     var tensors: [String: Tensor] = [:]
     /// Files under ``pluginDirectory``, by path (with `keepTensors`).
@@ -138,7 +145,26 @@ struct GraphSink: BundlePayloadSink {
     /// Where a built model's sample input and expected output live (``BundleSample``).
     static let sampleDirectory = "samples/"
 
-    init(keepTensors: Bool) { self.keepTensors = keepTensors }
+    /// The most bytes of `graph.json` read into memory.
+    static let maxGraphBytes: UInt64 = 256 << 20
+    /// The most bytes of one plugin or sample file kept in memory.
+    static let maxKeptFileBytes: UInt64 = 64 << 20
+
+    /// A sink decoding the weights (`keepTensors`) within `memoryLimit` (`nil`: the manifest's
+    /// profile's limit, else `decodedLimit`), or reading the graph alone.
+    init(keepTensors: Bool, memoryLimit: UInt64? = nil, decodedLimit: UInt64 = .max) {
+        (self.keepTensors, self.memoryLimit, self.decodedLimit) = (keepTensors, memoryLimit, decodedLimit)
+    }
+
+    mutating func start(_ manifest: Manifest) throws(BundleError) {
+        if let memoryLimit {
+            weightLimit = (memoryLimit, "the memory limit of \(formatBytes(memoryLimit))")
+        } else if let limit = BundledModel.defaultMemoryLimit(for: manifest.target) {
+            weightLimit = (limit, "the memory limit of \(formatBytes(limit)) of profile '\(manifest.target.profile)'")
+        } else {
+            weightLimit = (decodedLimit, "the decoded-bundle limit of \(formatBytes(decodedLimit))")
+        }
+    }
 
     /// The error for a bundle without `graph.json` (a packed payload, not a built model).
     static func notABuiltModel(_ path: String) -> RuntimeError {
@@ -149,8 +175,11 @@ struct GraphSink: BundlePayloadSink {
         current = nil
         do throws(GraphError) {
             if file.path == GraphCoding.graphPath {
+                guard file.size <= Self.maxGraphBytes else {
+                    throw GraphError("\(GraphCoding.graphPath) is \(formatBytes(file.size)), over the \(formatBytes(Self.maxGraphBytes)) a graph may take")
+                }
                 var bytes: [UInt8] = []
-                bytes.reserveCapacity(Int(min(file.size, 1 << 30)))
+                bytes.reserveCapacity(Int(file.size))
                 current = .graph(bytes)
             } else if let entry = byFile[file.path] {
                 // The manifest records each tensor file's encoding in its media type, so that
@@ -163,6 +192,9 @@ struct GraphSink: BundlePayloadSink {
                 try decoder.expect(fileSize: file.size)
                 current = .tensor(decoder, path: file.path)
             } else if keepTensors, file.path.hasPrefix(Self.pluginDirectory) || file.path.hasPrefix(Self.sampleDirectory) {
+                guard file.size <= Self.maxKeptFileBytes else {
+                    throw GraphError("'\(file.path)' is \(formatBytes(file.size)), over the \(formatBytes(Self.maxKeptFileBytes)) a plugin or sample file kept in memory may take")
+                }
                 current = .wholeFile([])
             }
         } catch {
@@ -202,6 +234,7 @@ struct GraphSink: BundlePayloadSink {
                     }
                     byFile[entry.file] = (entry.name, entry.dtype, entry.shape, entry.encoding)
                 }
+                if keepTensors { try checkWeightSize(layout) }
                 self.layout = layout
             case .tensor(let decoder, _):
                 let name = decoder.name
@@ -213,6 +246,22 @@ struct GraphSink: BundlePayloadSink {
             }
         } catch {
             throw fail(error, path: file.path)
+        }
+    }
+
+    /// Refuses weights whose shapes decode to more than ``weightLimit`` before any is decoded
+    /// (a sparse or zero-filled tensor file can be tiny in the bundle and huge in memory).
+    private func checkWeightSize(_ layout: GraphCoding.Layout) throws(GraphError) {
+        guard let (limit, what) = weightLimit else { return }
+        var total: UInt64 = 0
+        for entry in layout.initializers {
+            let bytes = Shapes.count(entry.shape)?.multipliedReportingOverflow(by: entry.dtype.byteSize)
+            guard let bytes, !bytes.overflow, case (let sum, false) = total.addingReportingOverflow(UInt64(bytes.partialValue)),
+                sum <= limit
+            else {
+                throw GraphError("\(GraphCoding.graphPath): the weights decode to more than \(what) (at tensor '\(entry.name)', \(entry.dtype)\(entry.shape)); refusing to decode them")
+            }
+            total = sum
         }
     }
 
