@@ -284,7 +284,7 @@ struct KernelFailure: Sendable, CustomTestStringConvertible {
         KernelFailure(op: "Gather", inputs: [KernelHarness.ramp([3, 4]), KernelHarness.ramp([1])],
                       message: "node 'n' (Gather): indices must be i32 or i64, got f32"),
         KernelFailure(op: "ConstantOfShape", inputs: [KernelHarness.ints([2, -1])],
-                      message: "node 'n' (ConstantOfShape): output shape [2, -1] is invalid or too large"),
+                      message: "node 'n' (ConstantOfShape): output shape [2, -1] is invalid or its size overflows"),
         KernelFailure(op: "Constant", inputs: [], message: "node 'n' (Constant): missing tensor attribute 'value'"),
         KernelFailure(op: "ArrayFeatureExtractor", inputs: [KernelHarness.ramp([2, 5]), KernelHarness.ints([5])], domain: "ai.onnx.ml",
                       message: "node 'n' (ArrayFeatureExtractor): index 5 is out of range for size 5"),
