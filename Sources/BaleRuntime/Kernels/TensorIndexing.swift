@@ -110,7 +110,7 @@ extension KernelContext {
     func checkedCount(_ shape: [Int], of what: String = "output") throws(RuntimeError) -> Int {
         guard let count = Shapes.count(shape) else { throw error("\(what) shape \(shape) is invalid or its size overflows") }
         guard count <= binding.maxElements else {
-            throw error("\(what) shape \(shape) has \(count) elements, over the limit of \(binding.maxElements) (the memory limit at 4 bytes an element)")
+            throw error("\(what) shape \(shape) has \(count) elements, over the limit of \(binding.maxElements) elements a tensor may have (the memory limit at 4 bytes an element, --memory-limit)")
         }
         return count
     }
