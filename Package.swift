@@ -27,6 +27,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
@@ -143,10 +144,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: - OCI registry client (push/pull; full Foundation, so only in `bale`, not bale-runtime)
+        // MARK: - OCI registry client (push/pull over AsyncHTTPClient; only in `bale`, not bale-runtime)
         .target(
             name: "BaleRegistry",
-            dependencies: ["BaleBundle"],
+            dependencies: [
+                "BaleBundle",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -307,7 +314,15 @@ let package = Package(
         ),
         .testTarget(
             name: "BaleRegistryTests",
-            dependencies: ["BaleRegistry", "BaleBundle", "BaleTesting"],
+            dependencies: [
+                "BaleRegistry", "BaleBundle", "BaleTesting",
+                // A live server for the transport tests; proxy settings compared as AsyncHTTPClient's.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

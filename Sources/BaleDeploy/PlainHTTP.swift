@@ -8,8 +8,8 @@ import Darwin
 import BaleBundle
 
 /// A small blocking HTTP/1.1 client over POSIX sockets, for plain `http://` only: what
-/// `bale deploy --to http://HOST:PORT` and the sidecar's URL pulls need, without linking
-/// FoundationNetworking (and with it full Foundation) into bale-runtime (issue 8).
+/// `bale deploy --to http://HOST:PORT` and the sidecar's URL pulls need, without linking an
+/// HTTP client and TLS (AsyncHTTPClient, BoringSSL) into bale-runtime (issue 8).
 ///
 /// One request per connection (`Connection: close`); bodies stream from a file in 1 MiB chunks,
 /// and a response body streams to a sink. Chunked responses are refused.

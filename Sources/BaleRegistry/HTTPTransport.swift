@@ -1,25 +1,51 @@
+import AsyncHTTPClient
 import Dispatch
-import Foundation
-@preconcurrency import FoundationNetworking
+public import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import Synchronization
+
+/// One HTTP request, before it is sent: what ``RegistryClient`` builds and tests inspect.
+public struct RegistryRequest: Sendable {
+    /// The method, e.g. `GET`.
+    public var method: String
+    /// The absolute URL.
+    public var url: URL
+    /// Header fields by lowercased name.
+    public private(set) var headers: [String: String] = [:]
+
+    /// A `method` request for `url` with `headers`.
+    public init(_ method: String, _ url: URL, headers: [String: String] = [:]) {
+        self.method = method
+        self.url = url
+        for (name, value) in headers { setValue(value, forHTTPHeaderField: name) }
+    }
+
+    /// The value of header `name` (any case).
+    public func value(forHTTPHeaderField name: String) -> String? { headers[name.lowercased()] }
+
+    /// Sets (or with nil removes) header `name`.
+    public mutating func setValue(_ value: String?, forHTTPHeaderField name: String) { headers[name.lowercased()] = value }
+
+    /// The path and query, for error messages.
+    var pathAndQuery: String { url.path + (url.query.map { "?" + $0 } ?? "") }
+}
 
 /// One HTTP answer. For streamed downloads ``body`` holds only a refused answer's body.
 struct HTTPResponse: Sendable {
     /// The status code.
     var status: Int
-    /// Header fields by lowercased name.
+    /// Header fields by lowercased name (the first of repeated fields).
     var headers: [String: String]
     /// The body (small answers only: errors, manifests, config blobs, tokens).
     var body: Data
 
-    init(_ response: URLResponse?, body: Data) {
-        let http = response as? HTTPURLResponse
-        status = http?.statusCode ?? 0
+    init(status: Int, headers: HTTPHeaders = [:], body: Data = Data()) {
+        self.status = status
         var fields: [String: String] = [:]
-        for (name, value) in http?.allHeaderFields ?? [:] {
-            if let name = name as? String, let value = value as? String { fields[name.lowercased()] = value }
-        }
-        headers = fields
+        for (name, value) in headers where fields[name.lowercased()] == nil { fields[name.lowercased()] = value }
+        self.headers = fields
         self.body = body
     }
 
@@ -32,170 +58,181 @@ enum RequestBody: Sendable {
     case empty
     /// Bytes in memory (manifests, config blobs, one chunk of a chunked upload).
     case data(Data)
-    /// A whole file, streamed from disk by URLSession.
-    case file(URL)
+    /// A whole file of `size` bytes, streamed from disk in 1 MiB pieces.
+    case file(URL, size: UInt64)
 }
 
-/// Blocking HTTP over FoundationNetworking's URLSession: the commands are synchronous, and no
-/// extra HTTP stack (AsyncHTTPClient, swift-nio-ssl) is linked into `bale` for this.
+/// Blocking HTTP over AsyncHTTPClient: the commands (and ``BundleFetcher``) are synchronous, so
+/// each call runs the request on a task and waits for it on the calling thread, which must not
+/// be one of the concurrency pool's (the main thread of a command, a Dispatch thread in the
+/// sidecar). AsyncHTTPClient brings SwiftNIO and BoringSSL, which `bale` links anyway for
+/// Hummingbird and swift-crypto, instead of FoundationNetworking's libcurl, OpenSSL, GnuTLS,
+/// Kerberos and LDAP.
+///
+/// One transport (one connection pool) serves one command; ``shutdown()`` closes it.
+/// Redirects are followed (up to 10); AsyncHTTPClient drops `Authorization` when one leads to
+/// another scheme, host or port (a registry sending blob GETs to storage, for instance).
 final class HTTPTransport: Sendable {
-    private let session: URLSession
-    private let configuration: URLSessionConfiguration
+    private let client: HTTPClient
+    private let isShutDown = Mutex(false)
 
-    /// A transport whose requests time out after `timeout` seconds without data.
-    private let challenges = ChallengePassthrough()
+    /// Largest body ``send(_:body:)`` keeps in memory.
+    static let maxBufferedBody = 64 << 20
 
-    init(timeout: TimeInterval) {
-        configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.httpShouldSetCookies = false
-        session = URLSession(configuration: configuration, delegate: challenges, delegateQueue: nil)
+    /// A transport whose requests fail after `timeout` seconds without connecting, reading or
+    /// writing, through the proxy the environment names for `host` (see ``ProxySettings``).
+    init(timeout: TimeInterval, host: String, secure: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let idle = TimeAmount.milliseconds(Int64(timeout * 1000))
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
+        configuration.timeout = .init(connect: idle, read: idle, write: idle)
+        // A refused connection fails the request at once, as curl did, instead of being retried
+        // until the timeout: a command talks to one host, and says so when it cannot.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.proxy = ProxySettings(environment: environment).proxy(forHost: host, secure: secure)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    deinit { session.finishTasksAndInvalidate() }
+    /// Closes the connections and waits until they are closed. Later requests fail.
+    func shutdown() {
+        guard isShutDown.withLock({ done in defer { done = true }; return !done }) else { return }
+        try? client.syncShutdown()
+    }
+
+    deinit {
+        // A transport dropped without shutdown() (an error path): close without waiting.
+        if isShutDown.withLock({ !$0 }) { _ = client.shutdown() }
+    }
 
     /// Sends `request` with `body` and waits for the whole answer.
-    func send(_ request: URLRequest, body: RequestBody) throws(TransportFailure) -> HTTPResponse {
-        let result = Mutex<Result<HTTPResponse, TransportFailure>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let challenges = self.challenges
-        let handler: @Sendable (Data?, URLResponse?, (any Error)?) -> Void = { data, response, error in
-            let outcome: Result<HTTPResponse, TransportFailure> =
-                if let challenged = challenges.interceptedChallenge(error) { .success(challenged) }
-                else if let error { .failure(TransportFailure(error)) }
-                else { .success(HTTPResponse(response, body: data ?? Data())) }
-            result.withLock { $0 = outcome }
-            done.signal()
-        }
-        let task: URLSessionTask =
-            switch body {
-            case .empty: session.dataTask(with: request, completionHandler: handler)
-            case .data(let data): session.uploadTask(with: request, from: data, completionHandler: handler)
-            case .file(let url): session.uploadTask(with: request, fromFile: url, completionHandler: handler)
+    func send(_ request: RegistryRequest, body: RequestBody) throws(TransportFailure) -> HTTPResponse {
+        let client = self.client
+        do {
+            return try Self.blocking {
+                let response = try await client.execute(Self.prepare(request, body: body), deadline: .distantFuture)
+                let bytes = try await response.body.collect(upTo: Self.maxBufferedBody)
+                return HTTPResponse(status: Int(response.status.code), headers: response.headers, body: Data(buffer: bytes))
             }
-        task.resume()
-        done.wait()
-        return try result.withLock { $0! }.get()
+        } catch {
+            throw TransportFailure(error)
+        }
     }
 
     /// Sends `request` and hands the body to `write` piece by piece as it arrives, when `accept`
-    /// says yes to the status; otherwise the body is kept (for the error message) in the answer.
+    /// says yes to the status; otherwise the start of the body is kept (for the error message) in
+    /// the answer.
     ///
-    /// `accept` and `write` run on URLSession's delegate queue while this thread waits, one call
-    /// at a time. A `write` that throws cancels the transfer and the error is thrown here.
+    /// The next piece is read from the network only once `write` has returned: a slow disk slows
+    /// the download instead of filling memory. A `write` that throws cancels the transfer, and
+    /// the error is thrown here (a ``RegistryError`` as it is, others as ``TransportFailure``).
     func stream(
-        _ request: URLRequest, accept: @escaping (HTTPResponse) -> Bool, write: @escaping (Data) throws -> Void
+        _ request: RegistryRequest, accept: @escaping @Sendable (HTTPResponse) -> Bool,
+        write: @escaping @Sendable (UnsafeRawBufferPointer) throws -> Void
     ) throws -> HTTPResponse {
-        let delegate = StreamDelegate(accept: accept, write: write)
-        let queue = OperationQueue()
-        queue.maxConcurrentOperationCount = 1
-        let streaming = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
-        defer { streaming.finishTasksAndInvalidate() }
-        streaming.dataTask(with: request).resume()
-        delegate.done.wait()
-        if let challenged = delegate.challenges.interceptedChallenge(delegate.failure) { return challenged }
-        if let failure = delegate.failure { throw failure is RegistryError ? failure : TransportFailure(failure) }
-        return delegate.response ?? HTTPResponse(nil, body: Data())
+        let client = self.client
+        do {
+            return try Self.blocking {
+                let response = try await client.execute(Self.prepare(request, body: .empty), deadline: .distantFuture)
+                var answer = HTTPResponse(status: Int(response.status.code), headers: response.headers)
+                if accept(answer) {
+                    for try await buffer in response.body { try buffer.withUnsafeReadableBytes(write) }
+                } else {
+                    // Keep the start of a refused answer's body; leaving the loop cancels the rest.
+                    for try await buffer in response.body {
+                        answer.body.append(contentsOf: buffer.readableBytesView.prefix(4096 - answer.body.count))
+                        if answer.body.count >= 4096 { break }
+                    }
+                }
+                return answer
+            }
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw TransportFailure(error)
+        }
+    }
+
+    /// The AsyncHTTPClient request for `request` and `body`.
+    private static func prepare(_ request: RegistryRequest, body: RequestBody) throws -> HTTPClientRequest {
+        var prepared = HTTPClientRequest(url: request.url.absoluteString)
+        prepared.method = HTTPMethod(rawValue: request.method)
+        // AsyncHTTPClient frames the body itself, from its known length.
+        for (name, value) in request.headers where name != "content-length" { prepared.headers.add(name: name, value: value) }
+        switch body {
+        case .empty:
+            break
+        case .data(let data):
+            prepared.body = .bytes(ByteBuffer(bytes: data))
+        case .file(let url, let size):
+            prepared.body = .stream(FileChunks(path: url.path), length: .known(Int64(size)))
+        }
+        return prepared
+    }
+
+    /// Runs `operation` on a task and blocks this thread until it is done.
+    private static func blocking<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
+        let result = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let outcome: Result<T, any Error>
+            do { outcome = .success(try await operation()) } catch { outcome = .failure(error) }
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        done.wait()
+        return try result.withLock { $0! }.get()
     }
 }
 
-/// A failed connection (refused, reset, timed out), before any HTTP answer.
+/// A file as 1 MiB buffers, read as the upload asks for them (so one piece is in memory at a
+/// time). Each iteration opens the file again, so a redirected upload can send it once more.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let path: String
+
+    func makeAsyncIterator() -> Iterator { Iterator(path: path) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let path: String
+        private var handle: FileHandle?
+        private var finished = false
+
+        init(path: String) { self.path = path }
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard !finished else { return nil }
+            if handle == nil {
+                do { handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)) } catch {
+                    throw RegistryError(.io, "cannot open '\(path)': \(error.localizedDescription)")
+                }
+            }
+            let chunk: Data
+            do { chunk = try handle?.read(upToCount: 1 << 20) ?? Data() } catch {
+                throw RegistryError(.io, "cannot read '\(path)': \(error.localizedDescription)")
+            }
+            guard !chunk.isEmpty else {
+                finished = true
+                try? handle?.close()
+                handle = nil
+                return nil
+            }
+            return ByteBuffer(bytes: chunk)
+        }
+    }
+}
+
+/// A failed connection (refused, reset, timed out, TLS), before or during an HTTP answer.
 struct TransportFailure: Error {
     let message: String
 
-    init(_ error: any Error) { message = (error as NSError).localizedDescription }
-}
-
-/// Turns a Basic challenge that FoundationNetworking intercepts back into the 401 answer it was.
-///
-/// FoundationNetworking answers `WWW-Authenticate: Basic` itself: without a delegate the request
-/// hangs waiting for credentials, and refusing the challenge cancels the task. So the challenge
-/// is refused, its realm remembered, and the cancelled request reported as a 401 with that
-/// challenge, which ``RegistryClient`` answers itself (Bearer challenges arrive unchanged).
-private final class ChallengePassthrough: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    private let realm = Mutex<String?>(nil)
-
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-        completionHandler: @Sendable @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
-    ) {
-        realm.withLock { $0 = challenge.protectionSpace.realm ?? "" }
-        completionHandler(.cancelAuthenticationChallenge, nil)
-    }
-
-    /// The 401 a request cancelled by a Basic challenge got, once; nil for other failures.
-    func interceptedChallenge(_ error: (any Error)?) -> HTTPResponse? {
-        guard let error, (error as NSError).code == NSURLErrorCancelled, let realm = realm.withLock({ value in defer { value = nil }; return value }) else {
-            return nil
+    init(_ error: any Error) {
+        switch error {
+        case let error as HTTPClientError where error == .readTimeout || error == .connectTimeout || error == .writeTimeout:
+            message = "timed out (\(error))"
+        case let error as RegistryError:
+            message = error.message
+        default:
+            message = "\(error)"
         }
-        var response = HTTPResponse(nil, body: Data())
-        response.status = 401
-        response.headers = ["www-authenticate": "Basic realm=\"\(realm)\""]
-        return response
-    }
-}
-
-/// Receives a streamed answer. Its state is touched only on the session's serial delegate queue
-/// and read by the waiting thread after `done` is signalled, hence the unchecked `Sendable`.
-private final class StreamDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    let done = DispatchSemaphore(value: 0)
-    private let accept: (HTTPResponse) -> Bool
-    private let write: (Data) throws -> Void
-    private(set) var response: HTTPResponse?
-    private(set) var failure: (any Error)?
-    private var accepted = false
-    /// Basic challenges, handled as for ``HTTPTransport/send(_:body:)`` (a delegate of its own:
-    /// subclassing would keep the superclass's `URLSessionTaskDelegate` witnesses, the no-op
-    /// `didCompleteWithError` among them).
-    let challenges = ChallengePassthrough()
-
-    init(accept: @escaping (HTTPResponse) -> Bool, write: @escaping (Data) throws -> Void) {
-        self.accept = accept
-        self.write = write
-    }
-
-    func urlSession(
-        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-        completionHandler: @Sendable @escaping (URLSession.ResponseDisposition) -> Void
-    ) {
-        receive(response)
-        completionHandler(.allow)
-    }
-
-    /// Decides once, on the answer's head, whether its body goes to `write`.
-    private func receive(_ head: URLResponse?) {
-        guard response == nil else { return }
-        let answer = HTTPResponse(head, body: Data())
-        response = answer
-        accepted = accept(answer)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        receive(dataTask.response)
-        guard failure == nil else { return }
-        guard accepted else {
-            // Keep the start of a refused answer's body for the error message.
-            if let count = response?.body.count, count < 4096 { response?.body.append(data.prefix(4096 - count)) }
-            return
-        }
-        do {
-            try write(data)
-        } catch {
-            failure = error
-            dataTask.cancel()
-        }
-    }
-
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-        completionHandler: @Sendable @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
-    ) {
-        challenges.urlSession(session, task: task, didReceive: challenge, completionHandler: completionHandler)
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        receive(task.response)
-        if failure == nil, let error { failure = error }
-        done.signal()
     }
 }

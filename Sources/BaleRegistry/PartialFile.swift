@@ -55,9 +55,9 @@ final class PartialFile: @unchecked Sendable {
         return hasher
     }
 
-    /// Appends `data`.
-    func append(_ data: Data) throws(RegistryError) {
-        do { try handle?.write(contentsOf: data) } catch { throw RegistryError(.io, "cannot write '\(path)': \(error.localizedDescription)") }
+    /// Appends `bytes`.
+    func append(_ bytes: UnsafeRawBufferPointer) throws(RegistryError) {
+        do { try handle?.write(contentsOf: bytes) } catch { throw RegistryError(.io, "cannot write '\(path)': \(error.localizedDescription)") }
     }
 
     /// Empties the file (the registry sent the whole blob instead of the range asked for).

@@ -5,7 +5,6 @@
 #endif
 public import BaleBundle
 import Foundation
-@preconcurrency import FoundationNetworking
 
 /// What a pull did.
 public struct PullResult: Sendable {
@@ -93,8 +92,8 @@ extension RegistryClient {
         let state = DownloadState(hasher: hasher, file: partial)
         let response = try authorized(get) { request throws(RegistryError) in
             do {
-                return try transport.stream(request, accept: { state.accept($0, offset: offset) }) { data in
-                    try state.append(data)
+                return try transport.stream(request, accept: { state.accept($0, offset: offset) }) { bytes in
+                    try state.append(bytes)
                     progress.update(state.hasher.count)
                 }
             } catch let error as RegistryError {
@@ -109,8 +108,8 @@ extension RegistryClient {
     }
 }
 
-/// The state of one streamed download, touched only on URLSession's delegate queue while the
-/// pulling thread waits (see ``HTTPTransport/stream(_:accept:write:)``).
+/// The state of one streamed download, touched only by the transfer's task, one call at a time,
+/// while the pulling thread waits (see ``HTTPTransport/stream(_:accept:write:)``).
 private final class DownloadState: @unchecked Sendable {
     var hasher: RunningDigest
     let file: PartialFile
@@ -145,8 +144,8 @@ private final class DownloadState: @unchecked Sendable {
         }
     }
 
-    func append(_ data: Data) throws(RegistryError) {
-        try file.append(data)
-        data.withUnsafeBytes { hasher.update($0) }
+    func append(_ bytes: UnsafeRawBufferPointer) throws(RegistryError) {
+        try file.append(bytes)
+        hasher.update(bytes)
     }
 }

@@ -1,6 +1,5 @@
 public import BaleBundle
 import Foundation
-@preconcurrency import FoundationNetworking
 
 /// What a push did.
 public struct PushResult: Sendable {
@@ -29,7 +28,7 @@ extension RegistryClient {
         if try !uploadBlob(manifest.config, from: .data(Data(info.manifestBytes)), name: "config", progress: progress) {
             skipped.append(manifest.config.digest)
         }
-        if try !uploadBlob(manifest.layer, from: .file(URL(fileURLWithPath: path)), name: "bundle", progress: progress) {
+        if try !uploadBlob(manifest.layer, from: .file(URL(fileURLWithPath: path), size: manifest.layer.size), name: "bundle", progress: progress) {
             skipped.append(manifest.layer.digest)
         }
         let body: Data
@@ -51,7 +50,7 @@ extension RegistryClient {
         let start = try perform(request("POST", url("blobs/uploads/")), expected: [202])
         var location = try uploadLocation(start)
         progress.begin("pushing \(name) \(blob.digest.prefix(19))…", total: blob.size)
-        if blob.size > UInt64(chunkSize), case .file(let file) = source {
+        if blob.size > UInt64(chunkSize), case .file(let file, _) = source {
             location = try uploadChunks(of: file, size: blob.size, to: location, progress: progress)
             _ = try perform(request("PUT", withDigest(location, blob.digest)), expected: [201])
         } else {

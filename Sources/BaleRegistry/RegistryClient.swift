@@ -1,14 +1,15 @@
 public import Foundation
-@preconcurrency public import FoundationNetworking
 import Synchronization
 
 /// A client for one repository of an OCI registry (OCI distribution spec v1.1), with basic and
-/// bearer-token auth. Requests block; blobs stream from and to disk.
+/// bearer-token auth. Requests block (call them from a plain thread, not from a task); blobs
+/// stream from and to disk. The client owns one connection pool: ``shutdown()`` it when done.
 ///
 /// Example:
 /// ```swift
 /// let ref = try Reference("oci://127.0.0.1:5000/models/digits:1.0")
 /// let client = RegistryClient(reference: ref, credentials: nil, actions: .pull)
+/// defer { client.shutdown() }
 /// let (manifest, digest) = try client.fetchManifest()
 /// ```
 public final class RegistryClient: Sendable {
@@ -38,19 +39,23 @@ public final class RegistryClient: Sendable {
     ///   - actions: `.pull`, or `.push` to upload.
     ///   - plainHTTP: speak `http://` even to a host that is not loopback (loopback always does).
     ///   - chunkSize: the PATCH chunk size for large blobs (default 16 MiB).
-    ///   - timeout: seconds without data before a request fails.
+    ///   - timeout: seconds without connecting, sending or receiving before a request fails.
+    ///   - environment: where the proxy variables are read (``ProxySettings``).
     public init(
         reference: Reference, credentials: Credentials?, actions: Actions, plainHTTP: Bool = false,
-        chunkSize: Int = 16 << 20, timeout: TimeInterval = 60
+        chunkSize: Int = 16 << 20, timeout: TimeInterval = 60, environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.reference = reference
         self.credentials = credentials
         self.actions = actions
         self.chunkSize = chunkSize
-        let scheme = plainHTTP || Self.isLoopback(reference.registry) ? "http" : "https"
-        baseURL = URL(string: "\(scheme)://\(reference.registry)/v2/\(reference.repository)/")!
-        transport = HTTPTransport(timeout: timeout)
+        let secure = !(plainHTTP || Self.isLoopback(reference.registry))
+        baseURL = URL(string: "\(secure ? "https" : "http")://\(reference.registry)/v2/\(reference.repository)/")!
+        transport = HTTPTransport(timeout: timeout, host: Self.hostName(reference.registry), secure: secure, environment: environment)
     }
+
+    /// Closes the client's connections; later requests fail. Safe to call more than once.
+    public func shutdown() { transport.shutdown() }
 
     /// `registry HOST, repository REPO`, the prefix of every error.
     var site: String { "registry \(reference.registry), repository \(reference.repository)" }
@@ -58,11 +63,8 @@ public final class RegistryClient: Sendable {
     // MARK: - Requests
 
     /// A `method` request for `url` with `headers`.
-    func request(_ method: String, _ url: URL, headers: [String: String] = [:]) -> URLRequest {
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        return request
+    func request(_ method: String, _ url: URL, headers: [String: String] = [:]) -> RegistryRequest {
+        RegistryRequest(method, url, headers: headers)
     }
 
     /// `path` resolved against the repository's API root, e.g. `blobs/sha256:…`.
@@ -70,7 +72,7 @@ public final class RegistryClient: Sendable {
 
     /// Sends a request, authenticating once when the registry answers 401, and checks the
     /// status is one of `expected`.
-    func perform(_ request: URLRequest, body: RequestBody = .empty, expected: Set<Int>) throws(RegistryError) -> HTTPResponse {
+    func perform(_ request: RegistryRequest, body: RequestBody = .empty, expected: Set<Int>) throws(RegistryError) -> HTTPResponse {
         let response = try authorized(request) { request throws(RegistryError) in
             do throws(TransportFailure) { return try transport.send(request, body: body) } catch { throw transportError(error.message) }
         }
@@ -80,7 +82,7 @@ public final class RegistryClient: Sendable {
 
     /// Runs `attempt` with the current `Authorization`; on a 401 answers the challenge and
     /// runs it once more.
-    func authorized(_ request: URLRequest, _ attempt: (URLRequest) throws(RegistryError) -> HTTPResponse) throws(RegistryError) -> HTTPResponse {
+    func authorized(_ request: RegistryRequest, _ attempt: (RegistryRequest) throws(RegistryError) -> HTTPResponse) throws(RegistryError) -> HTTPResponse {
         var response = try attempt(withAuthorization(request))
         if response.status == 401 {
             try answerChallenge(response, to: request)
@@ -93,7 +95,7 @@ public final class RegistryClient: Sendable {
         return response
     }
 
-    private func withAuthorization(_ request: URLRequest) -> URLRequest {
+    private func withAuthorization(_ request: RegistryRequest) -> RegistryRequest {
         var request = request
         if let value = authorization.withLock({ $0 }) { request.setValue(value, forHTTPHeaderField: "Authorization") }
         return request
@@ -101,7 +103,7 @@ public final class RegistryClient: Sendable {
 
     // MARK: - Auth
 
-    private func answerChallenge(_ response: HTTPResponse, to request: URLRequest) throws(RegistryError) {
+    private func answerChallenge(_ response: HTTPResponse, to request: RegistryRequest) throws(RegistryError) {
         guard let header = response.header("WWW-Authenticate"), let challenge = AuthChallenge(header: header) else {
             throw httpError(request, response)
         }
@@ -120,10 +122,9 @@ public final class RegistryClient: Sendable {
     }
 
     /// The request to a token server for `challenge`, with basic auth when there are credentials.
-    public static func tokenRequest(for challenge: AuthChallenge, repository: String, actions: Actions, credentials: Credentials?) -> URLRequest? {
+    public static func tokenRequest(for challenge: AuthChallenge, repository: String, actions: Actions, credentials: Credentials?) -> RegistryRequest? {
         guard let url = challenge.tokenURL(fallbackScope: "repository:\(repository):\(actions.rawValue)") else { return nil }
-        var request = URLRequest(url: url)
-        request.httpMethod = "GET"
+        var request = RegistryRequest("GET", url)
         if let credentials { request.setValue(credentials.basicAuthorization, forHTTPHeaderField: "Authorization") }
         return request
     }
@@ -135,10 +136,10 @@ public final class RegistryClient: Sendable {
         let response: HTTPResponse
         do throws(TransportFailure) { response = try transport.send(request, body: .empty) } catch { throw transportError(error.message) }
         guard response.status == 200 else {
-            throw RegistryError(.unauthorized, "\(site): token server \(request.url!.host ?? "?") answered \(response.status): \(Self.summary(of: response.body))")
+            throw RegistryError(.unauthorized, "\(site): token server \(request.url.host ?? "?") answered \(response.status): \(Self.summary(of: response.body))")
         }
         guard let token = Self.token(from: response.body) else {
-            throw RegistryError(.unauthorized, "\(site): token server \(request.url!.host ?? "?") sent no token: \(Self.summary(of: response.body))")
+            throw RegistryError(.unauthorized, "\(site): token server \(request.url.host ?? "?") sent no token: \(Self.summary(of: response.body))")
         }
         return token
     }
@@ -155,10 +156,9 @@ public final class RegistryClient: Sendable {
 
     // MARK: - Errors
 
-    func httpError(_ request: URLRequest, _ response: HTTPResponse) -> RegistryError {
-        let path = request.url.map { $0.path + ($0.query.map { "?" + $0 } ?? "") } ?? "?"
+    func httpError(_ request: RegistryRequest, _ response: HTTPResponse) -> RegistryError {
         let body = Self.summary(of: response.body)
-        return RegistryError(.http, "\(site): \(request.httpMethod ?? "GET") \(path) answered \(response.status)\(body.isEmpty ? "" : ": " + body)")
+        return RegistryError(.http, "\(site): \(request.method) \(request.pathAndQuery) answered \(response.status)\(body.isEmpty ? "" : ": " + body)")
     }
 
     func transportError(_ message: String) -> RegistryError {
@@ -172,7 +172,17 @@ public final class RegistryClient: Sendable {
     }
 
     static func isLoopback(_ registry: String) -> Bool {
-        let host = registry.hasPrefix("[") ? String(registry.prefix { $0 != "]" }.dropFirst()) : String(registry.prefix { $0 != ":" })
+        isLoopbackHost(hostName(registry))
+    }
+
+    /// Whether `host` (no port, no brackets) is this machine: plain http:// and no proxy.
+    static func isLoopbackHost(_ host: String) -> Bool {
+        let host = host.lowercased()
         return host == "localhost" || host.hasPrefix("127.") || host == "::1"
+    }
+
+    /// The host of `HOST[:PORT]` or `[V6]:PORT`, without port or brackets.
+    static func hostName(_ registry: String) -> String {
+        registry.hasPrefix("[") ? String(registry.prefix { $0 != "]" }.dropFirst()) : String(registry.prefix { $0 != ":" })
     }
 }

@@ -1,14 +1,18 @@
 import BaleBundle
-import Foundation
-@preconcurrency import FoundationNetworking
+public import Foundation
 
 /// Downloads a file from an `http://` or `https://` URL, streamed to disk: how `bale serve`
-/// fetches a deploy request's `{"url": ...}` (issue 8).
+/// fetches a deploy request's `{"url": ...}` (issue 8). Blocking: call it from a plain thread.
 public enum URLDownload {
-    /// Streams `url` into the new file `destination`, refusing more than `limit` bytes.
-    /// On failure `destination` may be left behind, for the caller to remove.
-    public static func fetch(_ url: String, to destination: String, limit: UInt64, timeout: Double = 60) throws(RegistryError) {
-        guard let target = URL(string: url), let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+    /// Streams `url` into the new file `destination`, stopping the transfer as soon as more than
+    /// `limit` bytes arrive. On failure `destination` may be left behind, for the caller to remove.
+    public static func fetch(
+        _ url: String, to destination: String, limit: UInt64, timeout: Double = 60,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(RegistryError) {
+        guard let target = URL(string: url), let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = target.host, !host.isEmpty
+        else {
             throw RegistryError(.badReference, "'\(url)' is not an http:// or https:// URL")
         }
         let sink: DownloadSink
@@ -17,9 +21,11 @@ public enum URLDownload {
         } catch {
             throw RegistryError(.io, error.message)
         }
+        let transport = HTTPTransport(timeout: timeout, host: host, secure: scheme == "https", environment: environment)
+        defer { transport.shutdown() }
         let response: HTTPResponse
         do {
-            response = try HTTPTransport(timeout: timeout).stream(URLRequest(url: target), accept: { $0.status == 200 }) { data in try sink.append(data) }
+            response = try transport.stream(RegistryRequest("GET", target), accept: { $0.status == 200 }) { bytes in try sink.append(bytes) }
         } catch let error as RegistryError {
             throw error
         } catch {
@@ -36,8 +42,8 @@ public enum URLDownload {
     }
 }
 
-/// The file a download streams into, touched only on URLSession's delegate queue while the
-/// downloading thread waits (see ``HTTPTransport/stream(_:accept:write:)``).
+/// The file a download streams into, touched only by the transfer's task, one call at a time,
+/// while the downloading thread waits (see ``HTTPTransport/stream(_:accept:write:)``).
 private final class DownloadSink: @unchecked Sendable {
     let file: OutputFile
     let limit: UInt64
@@ -48,15 +54,13 @@ private final class DownloadSink: @unchecked Sendable {
         (self.file, self.limit, self.url) = (file, limit, url)
     }
 
-    func append(_ data: Data) throws(RegistryError) {
-        received += UInt64(data.count)
+    func append(_ bytes: UnsafeRawBufferPointer) throws(RegistryError) {
+        received += UInt64(bytes.count)
         guard received <= limit else { throw RegistryError(.io, "'\(url)': the bundle is over the limit of \(formatBytes(limit))") }
         do {
-            try data.withUnsafeBytes { try file.write($0) }
-        } catch let error as BundleError {
-            throw RegistryError(.io, error.message)
+            try file.write(bytes)
         } catch {
-            throw RegistryError(.io, "'\(url)': \(error)")
+            throw RegistryError(.io, error.message)
         }
     }
 }

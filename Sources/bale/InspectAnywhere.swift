@@ -22,6 +22,7 @@ struct InspectAnywhere: ParsableCommand {
         guard Reference.isReference(inspect.bundle) else { return try inspect.run() }
         guard inspect.batch == nil else { throw ValidationError("--batch needs the whole bundle: 'bale pull' it, then inspect the file") }
         let client = try registry.client(for: Reference(inspect.bundle), actions: .pull)
+        defer { client.shutdown() }
         let (info, _, _) = try client.fetchHeader(reader: BundleReader(limits: inspect.limits))
         try inspect.report(info)
     }

@@ -34,6 +34,7 @@ struct Pull: ParsableCommand {
         let progress = TransferProgress.standardError(quiet: quiet)
         let reader = BundleReader(limits: read.limits, publicKey: try signature.publicKey(), requireSignature: signature.requireSignature)
         let client = try registry.client(for: Reference(reference), actions: .pull)
+        defer { client.shutdown() }
         let result = try client.pull(to: output, reader: reader, progress: progress)
         print("pulled \(output) from \(client.reference.registry)/\(client.reference.repository)@\(result.manifestDigest)")
         print("id \(result.info.id)")

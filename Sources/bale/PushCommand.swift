@@ -41,6 +41,7 @@ struct Push: ParsableCommand {
         progress.step("verifying \(bundle)")
         let info = try BundleReader(limits: read.limits).verify(bundle)
         let client = try registry.client(for: Reference(reference), actions: .push, chunkSize: Int(chunkSize.bytes))
+        defer { client.shutdown() }
         let result = try client.push(bundle: bundle, info: info, progress: progress)
         print("pushed \(client.reference.registry)/\(client.reference.repository)@\(result.manifestDigest)")
         print("id \(result.bundleID)")

@@ -5,7 +5,7 @@ import BaleServer
 import Foundation
 
 /// Fetches a deploy request's `{"url": ...}` for `bale serve`: `http://` and `https://` with
-/// URLSession, `oci://` with the registry client (credentials from `$BALE_REGISTRY_USERNAME`
+/// ``URLDownload``, `oci://` with the registry client (credentials from `$BALE_REGISTRY_USERNAME`
 /// and `$BALE_REGISTRY_PASSWORD`, as for bale pull). bale-runtime takes `http://` only.
 struct RegistryFetcher: BundleFetcher {
     var accepted: String { "http://…, https://… or oci://HOST[:PORT]/REPO[:TAG|@sha256:DIGEST]" }
@@ -17,6 +17,7 @@ struct RegistryFetcher: BundleFetcher {
             guard url.hasPrefix("oci://") else { return try URLDownload.fetch(url, to: destination, limit: limit) }
             let credentials = try Credentials.resolve(username: nil, passwordFile: nil, environment: ProcessInfo.processInfo.environment)
             let client = RegistryClient(reference: try Reference(url), credentials: credentials, actions: .pull, plainHTTP: false)
+            defer { client.shutdown() }
             // The installer checks the signature policy; the pull checks digests and limits.
             _ = try client.pull(to: destination, reader: BundleReader(), progress: TransferProgress(style: .quiet))
         } catch {

@@ -13,7 +13,8 @@ struct RegistryOptions: ParsableArguments {
     @Flag(help: "Speak plain http:// to a registry that is not on loopback (loopback always does).")
     var plainHTTP = false
 
-    /// A client for `reference`, with credentials from the options or the environment.
+    /// A client for `reference`, with credentials from the options or the environment; the
+    /// caller shuts it down.
     func client(for reference: Reference, actions: RegistryClient.Actions, chunkSize: Int = 16 << 20) throws -> RegistryClient {
         let credentials = try Credentials.resolve(
             username: username, passwordFile: passwordFile, environment: ProcessInfo.processInfo.environment)

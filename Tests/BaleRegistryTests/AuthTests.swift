@@ -1,6 +1,5 @@
 import BaleRegistry
 import Foundation
-import FoundationNetworking
 import Testing
 
 @Suite struct AuthTests {
@@ -28,7 +27,7 @@ import Testing
         let challenge = try #require(AuthChallenge(header: #"Bearer realm="https://auth.example.com/token?x=1",service="reg""#))
         let credentials = Credentials(username: "ann", password: "s3cret")
         let request = try #require(RegistryClient.tokenRequest(for: challenge, repository: "models/digits", actions: .push, credentials: credentials))
-        let url = try #require(request.url)
+        let url = request.url
         let items = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []
         #expect(url.host == "auth.example.com" && url.path == "/token")
         #expect(items.map(\.name) == ["x", "service", "scope"])
@@ -40,7 +39,7 @@ import Testing
     @Test func tokenRequestUsesTheChallengeScopesAndNoAuthWhenAnonymous() throws {
         let challenge = try #require(AuthChallenge(header: #"Bearer realm="https://a/t",scope="repository:x:pull repository:y:pull""#))
         let request = try #require(RegistryClient.tokenRequest(for: challenge, repository: "z", actions: .pull, credentials: nil))
-        let scopes = URLComponents(url: request.url!, resolvingAgainstBaseURL: false)?.queryItems?.filter { $0.name == "scope" }.map(\.value)
+        let scopes = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.queryItems?.filter { $0.name == "scope" }.map(\.value)
         #expect(scopes == ["repository:x:pull", "repository:y:pull"])
         #expect(request.value(forHTTPHeaderField: "Authorization") == nil)
     }

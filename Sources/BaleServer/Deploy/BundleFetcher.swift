@@ -3,7 +3,7 @@ public import BaleDeploy
 /// Downloads the bundle a deploy request names by URL (`{"url": "..."}`, issue 8).
 ///
 /// `bale-runtime` serves with ``PlainHTTPFetcher`` (`http://`); `bale` adds `https://` and
-/// `oci://` through its registry client, which needs FoundationNetworking.
+/// `oci://` through its registry client, which needs AsyncHTTPClient and TLS.
 public protocol BundleFetcher: Sendable {
     /// The URL forms it takes, for error messages, e.g. `http://HOST/PATH`.
     var accepted: String { get }
