@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Musl)
+@preconcurrency import Musl
+#endif
 import AsyncHTTPClient
 import Dispatch
 public import Foundation
@@ -231,6 +236,9 @@ struct TransportFailure: Error {
             message = "timed out (\(error))"
         case let error as RegistryError:
             message = error.message
+        case let error as IOError:
+            // NIO's own wording wraps the system's ("connection reset (error set): …").
+            message = "\(String(cString: strerror(error.errnoCode))) (errno \(error.errnoCode))"
         default:
             message = "\(error)"
         }
