@@ -89,7 +89,7 @@ extension RegistryClient {
         let offset = hasher.count
         var get = request("GET", url("blobs/\(layer.digest)"))
         if offset > 0 { get.setValue("bytes=\(offset)-", forHTTPHeaderField: "Range") }
-        let state = DownloadState(hasher: hasher, file: partial)
+        let state = DownloadState(hasher: hasher, file: partial, size: layer.size, digest: layer.digest)
         let response = try authorized(get) { request throws(RegistryError) in
             do {
                 return try transport.stream(request, accept: { state.accept($0, offset: offset) }) { bytes in
@@ -114,10 +114,13 @@ private final class DownloadState: @unchecked Sendable {
     var hasher: RunningDigest
     let file: PartialFile
     var failure: RegistryError?
+    /// The blob's size and digest from the image manifest: no byte past the size is written.
+    let size: UInt64, digest: String
 
-    init(hasher: RunningDigest, file: PartialFile) {
+    init(hasher: RunningDigest, file: PartialFile, size: UInt64, digest: String) {
         self.hasher = hasher
         self.file = file
+        (self.size, self.digest) = (size, digest)
     }
 
     /// Takes a 206 that continues at `offset`, or a 200 (the registry ignored Range: start over).
@@ -145,6 +148,9 @@ private final class DownloadState: @unchecked Sendable {
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws(RegistryError) {
+        guard hasher.count + UInt64(bytes.count) <= size else {
+            throw RegistryError(.digestMismatch, "the registry sent more than the \(size) bytes its manifest gives blob \(digest); stopped reading")
+        }
         try file.append(bytes)
         hasher.update(bytes)
     }

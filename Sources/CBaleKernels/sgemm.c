@@ -277,7 +277,9 @@ static size_t packed_vector(const bale_variant *v, int panel_major, size_t k, si
 
 int bale_pack_b_in_place_supported(int isa, size_t k, size_t n) {
     const bale_variant *v = variant_for(isa);
-    return v && v->nr <= BALE_MAX_NR && k > 0 && n > 0 && n % v->nr == 0 && bale_pack_b_size(isa, k, n) == k * n;
+    if (!v || v->nr > BALE_MAX_NR || k == 0 || n == 0 || n % v->nr != 0) return 0;
+    const size_t size = bale_pack_b_size(isa, k, n);  // 0 when k * n overflows
+    return size != 0 && size == k * n;
 }
 
 int bale_pack_b_in_place(int isa, int trans_b, size_t k, size_t n, float *b) {

@@ -59,10 +59,19 @@ import Testing
         #expect(String(decoding: response.body, as: UTF8.self) == "\(bytes.count) \(SHA256Digest.hex(of: Data(bytes)))")
     }
 
-    @Test func refusedConnectionIsATransportError() throws {
+    @Test func refusedConnectionIsATransportError() async throws {
         let directory = TemporaryDirectory()
-        let error = #expect(throws: RegistryError.self) {
-            try URLDownload.fetch("http://127.0.0.1:1/x.bale", to: directory.file("x.bale"), limit: 1 << 20, timeout: 5, environment: [:])
+        let path = directory.file("x.bale")
+        // On a Dispatch thread: the blocking transport needs a free thread of the cooperative pool.
+        let error = await withCheckedContinuation { (continuation: CheckedContinuation<RegistryError?, Never>) in
+            DispatchQueue.global().async {
+                do {
+                    try URLDownload.fetch("http://127.0.0.1:1/x.bale", to: path, limit: 1 << 20, timeout: 5, environment: [:])
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: error as? RegistryError)
+                }
+            }
         }
         #expect(error?.code == .transport)
     }

@@ -70,6 +70,24 @@ import Testing
         #expect(throws: RuntimeError.self) { try unlimited.run([:]) }
     }
 
+    /// Broadcasting outputs (Expand, element-wise ops, MatMul's outer products) are capped too.
+    @Test(arguments: [
+        ("Expand", ["x", "shape"]), ("Add", ["column", "row"]), ("MatMul", ["column", "row"]),
+    ])
+    func broadcastOutputsOverTheLimitAreRefused(op: String, inputs: [String]) throws {
+        let graph = Graph(
+            name: "wide", inputs: [], outputs: [ValueInfo(name: "y", type: TensorType(dtype: .f32, shape: nil))],
+            nodes: [Node(name: "grow", opType: op, inputs: inputs, outputs: ["y"])],
+            initializers: [
+                "x": Tensor(shape: [1], floats: [1]), "shape": Tensor(shape: [2], int64s: [100_000, 100_000]),
+                "column": Tensor(shape: [100_000, 1], floats: [Float](repeating: 1, count: 100_000)),
+                "row": Tensor(shape: [1, 100_000], floats: [Float](repeating: 1, count: 100_000)),
+            ])
+        let error = #expect(throws: RuntimeError.self) { try Executor(graph: graph, maxTensorBytes: 1 << 20).run([:]) }
+        #expect(error?.message.contains("node 'grow' (\(op))") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("10000000000 elements, over the limit of 262144") == true, "\(String(describing: error))")
+    }
+
     @Test func runsAGraph() throws {
         let outputs = try Executor(graph: Self.mlp()).run(["x": Tensor(shape: [2, 2], floats: [1, 2, 3, 1])])
         // [1,2]·w = [5, 1] + b = [5, -4] → relu [5, 0]; [3,1]·w = [5, -2] + b → [5, 0]

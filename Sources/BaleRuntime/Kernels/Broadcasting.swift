@@ -45,7 +45,7 @@ struct BroadcastPlan {
         for operand in operands where Self.broadcast(operand, shape) != shape {
             throw context.error("cannot broadcast shape \(operand) to \(shape)")
         }
-        guard let count = Shapes.count(shape) else { throw context.error("output shape \(shape) is too large") }
+        let count = try context.checkedCount(shape)
         let aligned = operands.map { operand in
             let own = Shapes.strides(operand)
             let pad = shape.count - operand.count

@@ -89,16 +89,17 @@ extension Linear {
 
     /// Packs Gemm's B once when it is a constant 2-D f32 tensor.
     static func prepareGemm(_ node: Node, _ constants: inout [Tensor?]) -> (any Sendable)? {
-        guard constants.count > 1, let b = constants[1], b.dtype == .f32, b.shape.count == 2 else { return nil }
+        // The shape is read without binding B, so `packConstant` can hold its only reference.
+        guard constants.count > 1, constants[1]?.dtype == .f32, let shape = constants[1]?.shape, shape.count == 2 else { return nil }
         let transB = node.attributes["transB"] == .int(1)
-        let (k, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        let (k, n) = transB ? (shape[1], shape[0]) : (shape[0], shape[1])
         return packConstant(&constants[1], k: k, n: n, transposed: transB)
     }
 
     /// Packs MatMul's B once when it is a constant 2-D f32 tensor (a weight matrix).
     static func prepareMatMul(_ node: Node, _ constants: inout [Tensor?]) -> (any Sendable)? {
-        guard constants.count > 1, let b = constants[1], b.dtype == .f32, b.shape.count == 2 else { return nil }
-        return packConstant(&constants[1], k: b.shape[0], n: b.shape[1], transposed: false)
+        guard constants.count > 1, constants[1]?.dtype == .f32, let shape = constants[1]?.shape, shape.count == 2 else { return nil }
+        return packConstant(&constants[1], k: shape[0], n: shape[1], transposed: false)
     }
 
     /// Packs the f32 matrix `b`: in its own storage, taking it (`b` becomes `nil`), when the
@@ -114,8 +115,7 @@ extension Linear {
 
     /// A zero `m × n` output, or an error when its size overflows.
     private static func zeros(_ m: Int, _ n: Int, _ context: KernelContext) throws(RuntimeError) -> [Float] {
-        guard let count = Shapes.count([m, n]) else { throw context.error("output shape [\(m), \(n)] is too large") }
-        return zeros(count, context)
+        zeros(try context.checkedCount([m, n]), context)
     }
 
     /// A zero output of `count` elements, in the node's planned output buffer when there is one.
@@ -215,9 +215,10 @@ struct MatMulShape {
         guard k == bShape[bShape.count - 2] else { throw context.error("inner dimensions differ: A is \(a), B is \(b)") }
         let (aBatch, bBatch) = (Array(aShape.dropLast(2)), Array(bShape.dropLast(2)))
         let batch = try BroadcastPlan([aBatch, bBatch], context)
-        guard let aCount = Shapes.count(aBatch), let bCount = Shapes.count(bBatch),
-            let total = Shapes.count(batch.shape + [m, n])
-        else { throw context.error("shapes \(a) and \(b) are too large") }
+        guard let aCount = Shapes.count(aBatch), let bCount = Shapes.count(bBatch) else {
+            throw context.error("shapes \(a) and \(b) are too large")
+        }
+        let total = try context.checkedCount(batch.shape + [m, n])
         aMatrices = aCount
         pairs = batch.map(Array(0..<aCount), Array(0..<bCount)) { ($0, $1) }
         count = total

@@ -85,7 +85,7 @@ int bale_pack_b(int isa, int trans_b, size_t k, size_t n, const float *b, size_t
 
 /// `bale_pack_b` done in place: `b` holds `k * n` floats (row-major `k × n`, or `n × k` with
 /// `trans_b`, densely stored) and is rearranged into the packed layout, so no second copy of the
-/// matrix is made (a bitmap of `k * n` bits is the only scratch). Only shapes whose packed size
+/// matrix is made (scratch: a bitmap of `k * n / nr` bits, and with `trans_b` one `nr × k` panel). Only shapes whose packed size
 /// equals `k * n` can be packed in place (`n` a multiple of the variant's panel width; see
 /// `bale_pack_b_in_place_supported`). Returns `BALE_OK`, `BALE_ERROR_ISA`, `BALE_ERROR_SHAPE` or
 /// `BALE_ERROR_MEMORY`.
