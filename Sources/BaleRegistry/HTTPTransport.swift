@@ -174,11 +174,15 @@ final class HTTPTransport: Sendable {
         return prepared
     }
 
-    /// Runs `operation` on a task and blocks this thread until it is done.
+    /// Runs `operation` on a task and blocks this thread until it is done. The task runs on a
+    /// queue of its own, not on Swift's cooperative pool: a caller on a pool thread (a server
+    /// handler on a one-core device, a test among blocking tests) would otherwise wait for a pool
+    /// thread that may never come free. (A streamed upload body is still read on a pool task:
+    /// AsyncHTTPClient starts one for it.)
     private static func blocking<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
         let result = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task {
+        Task(executorPreference: QueueExecutor(label: "bale.registry.transport")) {
             let outcome: Result<T, any Error>
             do { outcome = .success(try await operation()) } catch { outcome = .failure(error) }
             result.withLock { $0 = outcome }
@@ -186,6 +190,18 @@ final class HTTPTransport: Sendable {
         }
         done.wait()
         return try result.withLock { $0! }.get()
+    }
+}
+
+/// Runs jobs in order on one Dispatch queue, outside Swift's cooperative pool.
+package final class QueueExecutor: TaskExecutor {
+    private let queue: DispatchQueue
+
+    package init(label: String) { queue = DispatchQueue(label: label) }
+
+    package func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 

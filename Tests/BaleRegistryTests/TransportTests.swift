@@ -49,7 +49,9 @@ import Testing
         let bytes = (0..<(3 << 20) + 17).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let path = directory.write("blob", bytes)
         let response = try await withServer { server in
-            let transport = HTTPTransport(timeout: 10, host: "127.0.0.1", secure: false, environment: [:])
+            // AsyncHTTPClient reads a streamed body on a task of the cooperative pool, which other
+            // suites' blocking tests may hold for a while: a generous timeout.
+            let transport = HTTPTransport(timeout: 300, host: "127.0.0.1", secure: false, environment: [:])
             defer { transport.shutdown() }
             var put = server.request("/upload")
             put.method = "PUT"
@@ -158,7 +160,9 @@ func withServer<T: Sendable>(_ body: @escaping @Sendable (TestServer) throws -> 
             running.continuation.yield()
         }, logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.runService() }
+        // The server runs off the cooperative pool: other suites' blocking tests can hold every pool
+        // thread for longer than the client's read timeout.
+        group.addTask(executorPreference: QueueExecutor(label: "registry-transport-test.server")) { try await app.runService() }
         for await _ in running.stream { break }
         let result: Result<T, any Error> = await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: Result { try body(server) }) }
