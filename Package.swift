@@ -64,6 +64,7 @@ let package = Package(
                 "CArchive",
                 "CZstd",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -72,7 +73,10 @@ let package = Package(
         .target(name: "BaleGraph", swiftSettings: strictSettings),
         .target(
             name: "BaleRuntime",
-            dependencies: ["BaleGraph", "BaleBundle", "CBaleKernels", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BaleGraph", "BaleBundle", "CBaleKernels", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -133,6 +137,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -153,6 +158,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -182,6 +188,7 @@ let package = Package(
                 "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "BuiltinPlugins", "BaleServer", "BaleDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -197,6 +204,7 @@ let package = Package(
                 "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager", "BalePlugins", "BuiltinPlugins", "BaleRegistry",
                 "BaleServer", "BaleDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -269,6 +277,7 @@ let package = Package(
                 "BaleServer", "BaleBundle", "BaleGraph", "BaleRuntime", "BalePlugins", "BalePackager", "BuiltinPlugins", "BaleTesting", "BaleDeploy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
@@ -322,6 +331,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

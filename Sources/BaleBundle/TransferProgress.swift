@@ -5,7 +5,7 @@
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Progress of long commands (deploy, delta, push, pull, remote upload) on standard error: a
 /// bar with bytes and rate on a terminal, one plain line per step otherwise, nothing when quiet.
@@ -39,7 +39,7 @@ public final class TransferProgress: Sendable {
 
     /// The style in use.
     public let style: Style
-    private let current = Mutex<Transfer?>(nil)
+    private let current = NIOLockedValueBox<Transfer?>(nil)
 
     /// Progress in `style`.
     public init(style: Style) { self.style = style }
@@ -57,20 +57,20 @@ public final class TransferProgress: Sendable {
 
     /// A transfer of `total` bytes starts, `completed` of them already done (a resumed pull).
     public func begin(_ label: String, total: UInt64, completed: UInt64 = 0) {
-        current.withLock { $0 = Transfer(label: label, total: total, start: completed, completed: completed, began: .now) }
+        current.withLockedValue { $0 = Transfer(label: label, total: total, start: completed, completed: completed, began: .now) }
         if style == .bar { draw(force: true) }
     }
 
     /// `completed` bytes of the current transfer are done.
     public func update(_ completed: UInt64) {
-        current.withLock { $0?.completed = completed }
+        current.withLockedValue { $0?.completed = completed }
         if style == .bar { draw(force: false) }
     }
 
     /// The current transfer is over: the bar is finished with a newline, or a line says how long
     /// it took.
     public func end() {
-        guard let transfer = current.withLock({ $0 }) else { return }
+        guard let transfer = current.withLockedValue({ $0 }) else { return }
         switch style {
         case .bar:
             draw(force: true)
@@ -80,13 +80,13 @@ public final class TransferProgress: Sendable {
         case .quiet:
             break
         }
-        current.withLock { $0 = nil }
+        current.withLockedValue { $0 = nil }
     }
 
     /// A report of `done` of `total` bytes of step `label` (a plain step line when `total` is
     /// unknown), as the deploy code gives them: a new label ends the transfer before it.
     public func report(_ label: String, done: UInt64, total: UInt64?, finished: Bool) {
-        let running = current.withLock { $0?.label }
+        let running = current.withLockedValue { $0?.label }
         if let running, running != label { end() }
         guard let total else {
             if !finished { step(label) }
@@ -98,7 +98,7 @@ public final class TransferProgress: Sendable {
     }
 
     private func draw(force: Bool) {
-        let line: String? = current.withLock { transfer in
+        let line: String? = current.withLockedValue { transfer in
             guard var t = transfer else { return nil }
             let now = ContinuousClock.now
             if !force, let drawn = t.drawn, now - drawn < .milliseconds(100) { return nil }

@@ -3,12 +3,12 @@ import BaleBundle
 public import BaleServer
 import BuiltinPlugins
 import Dispatch
-public import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
+public import NIOConcurrencyHelpers
 
 /// `bale serve`: the KServe v2 sidecar.
 public struct Serve: ParsableCommand {
@@ -138,26 +138,26 @@ public struct Serve: ParsableCommand {
             options.deployReader = BundleReader(limits: read.limits, publicKey: key, requireSignature: !allowUnsignedDeploy)
         }
         options.maxUploadBytes = maxUploadSize.bytes
-        if let fetcher = Self.fetcher.withLock({ $0 }) { options.fetcher = fetcher }
+        if let fetcher = Self.fetcher.withLockedValue({ $0 }) { options.fetcher = fetcher }
         let server = SidecarServer(options: options)
         try runBlocking { try await server.run() }
     }
 
     /// Downloads the deploy endpoint's `{"url": ...}`; `bale` sets one taking https:// and
     /// oci:// as well (the default, in bale-runtime, takes http:// only).
-    public static let fetcher = Mutex<(any BundleFetcher)?>(nil)
+    public static let fetcher = NIOLockedValueBox<(any BundleFetcher)?>(nil)
 }
 
 /// Runs `body` on Swift's concurrency threads and waits for it on this (the main) thread.
 private func runBlocking(_ body: @escaping @Sendable () async throws -> Void) throws {
-    let failure = Mutex<(any Error)?>(nil)
+    let failure = NIOLockedValueBox<(any Error)?>(nil)
     let done = DispatchSemaphore(value: 0)
     Task {
-        do { try await body() } catch { failure.withLock { $0 = error } }
+        do { try await body() } catch { failure.withLockedValue { $0 = error } }
         done.signal()
     }
     done.wait()
-    if let error = failure.withLock({ $0 }) { throw error }
+    if let error = failure.withLockedValue({ $0 }) { throw error }
 }
 
 /// A time written as `30`, `30s`, `500ms` or `2m`.

@@ -6,10 +6,10 @@
 import AsyncHTTPClient
 import Dispatch
 public import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import Synchronization
 
 /// One HTTP request, before it is sent: what ``RegistryClient`` builds and tests inspect.
 public struct RegistryRequest: Sendable {
@@ -79,7 +79,7 @@ enum RequestBody: Sendable {
 /// another scheme, host or port (a registry sending blob GETs to storage, for instance).
 final class HTTPTransport: Sendable {
     private let client: HTTPClient
-    private let isShutDown = Mutex(false)
+    private let isShutDown = NIOLockedValueBox(false)
 
     /// Largest body ``send(_:body:)`` keeps in memory.
     static let maxBufferedBody = 64 << 20
@@ -100,13 +100,13 @@ final class HTTPTransport: Sendable {
 
     /// Closes the connections and waits until they are closed. Later requests fail.
     func shutdown() {
-        guard isShutDown.withLock({ done in defer { done = true }; return !done }) else { return }
+        guard isShutDown.withLockedValue({ done in defer { done = true }; return !done }) else { return }
         try? client.syncShutdown()
     }
 
     deinit {
         // A transport dropped without shutdown() (an error path): close without waiting.
-        if isShutDown.withLock({ !$0 }) { _ = client.shutdown() }
+        if isShutDown.withLockedValue({ !$0 }) { _ = client.shutdown() }
     }
 
     /// Sends `request` with `body` and waits for the whole answer.
@@ -180,16 +180,16 @@ final class HTTPTransport: Sendable {
     /// thread that may never come free. (A streamed upload body is still read on a pool task:
     /// AsyncHTTPClient starts one for it.)
     private static func blocking<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
-        let result = Mutex<Result<T, any Error>?>(nil)
+        let result = NIOLockedValueBox<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task(executorPreference: QueueExecutor(label: "bale.registry.transport")) {
             let outcome: Result<T, any Error>
             do { outcome = .success(try await operation()) } catch { outcome = .failure(error) }
-            result.withLock { $0 = outcome }
+            result.withLockedValue { $0 = outcome }
             done.signal()
         }
         done.wait()
-        return try result.withLock { $0! }.get()
+        return try result.withLockedValue { $0! }.get()
     }
 }
 

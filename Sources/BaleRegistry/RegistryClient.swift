@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A client for one repository of an OCI registry (OCI distribution spec v1.1), with basic and
 /// bearer-token auth. Requests block (call them from a plain thread, not from a task); blobs
@@ -30,7 +30,7 @@ public final class RegistryClient: Sendable {
     let actions: Actions
     let transport: HTTPTransport
     /// The `Authorization` value that last worked (or was obtained from a challenge).
-    private let authorization = Mutex<String?>(nil)
+    private let authorization = NIOLockedValueBox<String?>(nil)
 
     /// Creates a client.
     /// - Parameters:
@@ -97,7 +97,7 @@ public final class RegistryClient: Sendable {
 
     private func withAuthorization(_ request: RegistryRequest) -> RegistryRequest {
         var request = request
-        if let value = authorization.withLock({ $0 }) { request.setValue(value, forHTTPHeaderField: "Authorization") }
+        if let value = authorization.withLockedValue({ $0 }) { request.setValue(value, forHTTPHeaderField: "Authorization") }
         return request
     }
 
@@ -112,10 +112,10 @@ public final class RegistryClient: Sendable {
             guard let credentials else {
                 throw RegistryError(.unauthorized, "\(site): the registry asks for a user name and password; pass --username and --password-file (or set \(Credentials.usernameVariable) and \(Credentials.passwordVariable))")
             }
-            authorization.withLock { $0 = credentials.basicAuthorization }
+            authorization.withLockedValue { $0 = credentials.basicAuthorization }
         case "bearer":
             let token = try fetchToken(challenge)
-            authorization.withLock { $0 = "Bearer " + token }
+            authorization.withLockedValue { $0 = "Bearer " + token }
         default:
             throw RegistryError(.unauthorized, "\(site): unsupported auth scheme '\(challenge.scheme)' (Bale speaks Basic and Bearer)")
         }

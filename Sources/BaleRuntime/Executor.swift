@@ -1,5 +1,5 @@
 public import BaleGraph
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs a graph on the CPU, node by node, with the kernels of ``KernelRegistry``.
 ///
@@ -32,7 +32,7 @@ public final class Executor: Sendable {
     /// Number of planned buffers.
     private let bufferCount: Int
     /// Workspaces of finished inferences, for the next ones.
-    private let idleWorkspaces = Mutex<[Workspace]>([])
+    private let idleWorkspaces = NIOLockedValueBox<[Workspace]>([])
 
     /// One node, resolved: its kernel, where its inputs and outputs live, what to free after.
     /// A class, so walking the steps on every run retains one reference per step rather than
@@ -188,8 +188,8 @@ public final class Executor: Sendable {
         var values = [Tensor?](repeating: nil, count: slotCount)
         for (slot, tensor) in constants { values[slot] = tensor }
         try bindInputs(feeds, into: &values)
-        let workspace = idleWorkspaces.withLock { $0.popLast() } ?? Workspace(buffers: bufferCount)
-        defer { idleWorkspaces.withLock { if $0.count < Self.idleWorkspaceLimit { $0.append(workspace) } } }
+        let workspace = idleWorkspaces.withLockedValue { $0.popLast() } ?? Workspace(buffers: bufferCount)
+        defer { idleWorkspaces.withLockedValue { if $0.count < Self.idleWorkspaceLimit { $0.append(workspace) } } }
         for step in steps {
             let inputs = step.inputs.map { $0.flatMap { values[$0] } }
             let context = KernelContext(step.binding, inputs: inputs, workspace: workspace)

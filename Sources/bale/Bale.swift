@@ -1,7 +1,7 @@
 import ArgumentParser
 import BaleBundle
 import BaleCLI
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The `bale` command: packages ML models into verified bundles and runs them.
 @main
@@ -21,7 +21,7 @@ struct Bale: ParsableCommand {
     )
 
     static func main() {
-        Serve.fetcher.withLock { $0 = RegistryFetcher() }  // https:// and oci:// deploy URLs too
+        Serve.fetcher.withLockedValue { $0 = RegistryFetcher() }  // https:// and oci:// deploy URLs too
         mainWithOneLineErrors()
     }
 }

@@ -7,8 +7,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 import Testing
 
 /// The HTTP transport against a live Hummingbird server on 127.0.0.1: redirects, streamed
@@ -20,7 +20,7 @@ import Testing
             defer { transport.shutdown() }
             let other = try transport.send(server.request("/redirect/localhost", authorization: "Bearer secret"), body: .empty)
             let same = try transport.send(server.request("/redirect/127.0.0.1", authorization: "Bearer secret"), body: .empty)
-            return (other.status, same.status, server.seen.withLock { $0 })
+            return (other.status, same.status, server.seen.withLockedValue { $0 })
         }
         #expect(other == 200 && same == 200)
         #expect(seen["localhost"] == .some(nil))
@@ -34,8 +34,8 @@ import Testing
             let url = server.request("/endless").url.absoluteString
             let error = Result { try URLDownload.fetch(url, to: destination, limit: 1 << 20, timeout: 10, environment: [:]) }
             // The server stops once the connection is gone, far short of the 1 GiB it offers.
-            for _ in 0..<50 where !server.endlessDone.withLock({ $0 }) { usleep(100_000) }
-            return (error, server.endlessDone.withLock { $0 } ? server.endlessChunks.withLock { $0 } : Int.max)
+            for _ in 0..<50 where !server.endlessDone.withLockedValue({ $0 }) { usleep(100_000) }
+            return (error, server.endlessDone.withLockedValue { $0 } ? server.endlessChunks.withLockedValue { $0 } : Int.max)
         }
         let message = #expect(throws: RegistryError.self) { try error.get() }?.message ?? ""
         #expect(message.hasSuffix("is over the limit of 1 MiB"), "\(message)")
@@ -98,15 +98,15 @@ import Testing
 /// What the test server saw, and its address.
 final class TestServer: Sendable {
     static let endlessChunkCount = 4096
-    let port = Mutex(0)
+    let port = NIOLockedValueBox(0)
     /// The `Authorization` the redirect target got, by the host the client named.
-    let seen = Mutex<[String: String?]>([:])
-    let endlessChunks = Mutex(0)
-    let endlessDone = Mutex(false)
+    let seen = NIOLockedValueBox<[String: String?]>([:])
+    let endlessChunks = NIOLockedValueBox(0)
+    let endlessDone = NIOLockedValueBox(false)
 
     /// A GET of `path` on this server.
     func request(_ path: String, authorization: String? = nil) -> RegistryRequest {
-        let port = port.withLock { $0 }
+        let port = port.withLockedValue { $0 }
         return RegistryRequest("GET", URL(string: "http://127.0.0.1:\(port)\(path)")!, headers: authorization.map { ["Authorization": $0] } ?? [:])
     }
 
@@ -115,21 +115,21 @@ final class TestServer: Sendable {
         // Sends the client to /target on HOST, the same port.
         router.get("/redirect/:host") { _, context in
             let host = try context.parameters.require("host")
-            return Response(status: .temporaryRedirect, headers: [.location: "http://\(host):\(self.port.withLock { $0 })/target"])
+            return Response(status: .temporaryRedirect, headers: [.location: "http://\(host):\(self.port.withLockedValue { $0 })/target"])
         }
         router.get("/target") { request, _ in
             let host = String((request.head.authority ?? "").prefix { $0 != ":" })
-            self.seen.withLock { $0[host] = .some(request.headers[.authorization]) }
+            self.seen.withLockedValue { $0[host] = .some(request.headers[.authorization]) }
             return "ok"
         }
         // 1 GiB in 256 KiB pieces, no Content-Length; counts what it managed to write.
         router.get("/endless") { _, _ in
             Response(status: .ok, body: ResponseBody { writer in
-                defer { self.endlessDone.withLock { $0 = true } }
+                defer { self.endlessDone.withLockedValue { $0 = true } }
                 let piece = ByteBuffer(repeating: 7, count: 256 << 10)
                 for _ in 0..<Self.endlessChunkCount {
                     try await writer.write(piece)
-                    self.endlessChunks.withLock { $0 += 1 }
+                    self.endlessChunks.withLockedValue { $0 += 1 }
                 }
                 try await writer.finish(nil)
             })
@@ -156,7 +156,7 @@ func withServer<T: Sendable>(_ body: @escaping @Sendable (TestServer) throws -> 
     let app = Application(
         router: server.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
         onServerRunning: { channel in
-            server.port.withLock { $0 = channel.localAddress?.port ?? 0 }
+            server.port.withLockedValue { $0 = channel.localAddress?.port ?? 0 }
             running.continuation.yield()
         }, logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -3,14 +3,14 @@ import BalePlugins
 import BaleServer
 import Dispatch
 import HTTPTypes
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// The per-model queue: dynamic batching, capacity and timeouts.
 @Suite struct InferenceQueueTests {
     /// A model doubling `x`, recording the batch sizes it ran, optionally held until released.
     final class Model: Sendable {
-        let batches = Mutex<[Int]>([])
+        let batches = NIOLockedValueBox<[Int]>([])
         let gate: DispatchSemaphore?
 
         init(held: Bool = false) { gate = held ? DispatchSemaphore(value: 0) : nil }
@@ -19,7 +19,7 @@ import Testing
             PluginPipeline(plugins: []) { feeds in
                 self.gate?.wait()
                 let x = feeds["x"]!
-                self.batches.withLock { $0.append(x.shape[0]) }
+                self.batches.withLockedValue { $0.append(x.shape[0]) }
                 return ["y": Tensor(shape: x.shape, floats: x.asFloats.map { $0 * 2 })]
             }
         }
@@ -39,7 +39,7 @@ import Testing
             }
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
-        #expect(model.batches.withLock { $0 } == [9])
+        #expect(model.batches.withLockedValue { $0 } == [9])
         for (index, result) in results {
             let outcome = try result.get()
             #expect(outcome.batchSize == 6)
@@ -55,7 +55,7 @@ import Testing
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<10 { group.addTask { _ = await queue.submit(Self.request(Float(index)), rows: 1, timeout: .seconds(10)) } }
         }
-        let batches = model.batches.withLock { $0 }
+        let batches = model.batches.withLockedValue { $0 }
         #expect(batches.reduce(0, +) == 10)
         #expect(batches.allSatisfy { $0 <= 4 })
     }
@@ -66,14 +66,14 @@ import Testing
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<8 { group.addTask { _ = await queue.submit(Self.request(Float(index)), rows: 1, timeout: .seconds(10)) } }
         }
-        #expect(model.batches.withLock { $0 } == Array(repeating: 1, count: 8))
+        #expect(model.batches.withLockedValue { $0 } == Array(repeating: 1, count: 8))
     }
 
     @Test func aFullQueueRefusesWith503AndALateRequestGets504() async throws {
         let model = Model(held: true)
         let queue = InferenceQueue(pipeline: model.pipeline, settings: .init(workers: 1, capacity: 1, maxBatch: 1, maxDelay: .zero), label: "m")
         async let running = queue.submit(Self.request(1), rows: 1, timeout: .milliseconds(300))
-        while model.batches.withLock({ $0.count }) == 0, queue.depth > 0 { try await Task.sleep(for: .milliseconds(5)) }
+        while model.batches.withLockedValue({ $0.count }) == 0, queue.depth > 0 { try await Task.sleep(for: .milliseconds(5)) }
         try await Task.sleep(for: .milliseconds(20))
         async let waiting = queue.submit(Self.request(2), rows: 1, timeout: .seconds(10))
         while queue.depth == 0 { try await Task.sleep(for: .milliseconds(5)) }

@@ -10,9 +10,9 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import MetricsPlugin
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
-import Synchronization
 
 /// Bundles and servers for the sidecar tests.
 enum TestModels {
@@ -146,21 +146,21 @@ struct RouterClient: Sendable {
         let response = try await responder.respond(to: request, context: context)
         let collected = BodyCollector.Buffer()
         try await response.body.write(BodyCollector(collected: collected))
-        return try check(TestResponse(status: response.status, headers: response.headers, body: collected.value.withLock { $0 }))
+        return try check(TestResponse(status: response.status, headers: response.headers, body: collected.value.withLockedValue { $0 }))
     }
 }
 
 /// Collects a response body.
 private struct BodyCollector: ResponseBodyWriter {
     final class Buffer: Sendable {
-        let value = Mutex(ByteBuffer())
+        let value = NIOLockedValueBox(ByteBuffer())
     }
 
     let collected: Buffer
 
     mutating func write(_ part: ByteBuffer) async throws {
         var part = part
-        collected.value.withLock { _ = $0.writeBuffer(&part) }
+        collected.value.withLockedValue { _ = $0.writeBuffer(&part) }
     }
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }

@@ -1,5 +1,5 @@
 public import BaleGraph
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What a kernel gets: the node being run, its input tensors and attribute accessors.
 ///
@@ -195,7 +195,7 @@ final class NodeBinding: Sendable {
     /// The most elements one tensor the kernel creates may have (``KernelContext/checkedCount(_:of:)``).
     let maxElements: Int
     /// The most recent plan and the input shapes it was made for.
-    private let lastPlan = Mutex<(shapes: [[Int]], plan: any Sendable)?>(nil)
+    private let lastPlan = NIOLockedValueBox<(shapes: [[Int]], plan: any Sendable)?>(nil)
 
     /// Binds `node`.
     init(
@@ -208,11 +208,11 @@ final class NodeBinding: Sendable {
 
     /// The cached plan when it was made for `shapes`.
     func cachedPlan(for shapes: [[Int]]) -> (any Sendable)? {
-        lastPlan.withLock { $0?.shapes == shapes ? $0?.plan : nil }
+        lastPlan.withLockedValue { $0?.shapes == shapes ? $0?.plan : nil }
     }
 
     /// Caches `plan` as the one for `shapes`.
     func cache(_ plan: any Sendable, for shapes: [[Int]]) {
-        lastPlan.withLock { $0 = (shapes, plan) }
+        lastPlan.withLockedValue { $0 = (shapes, plan) }
     }
 }

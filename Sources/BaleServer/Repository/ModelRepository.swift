@@ -3,7 +3,7 @@ public import BaleBundle
 import BaleRuntime
 import Dispatch
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The models the sidecar serves, by name, and their load state (Triton's model repository).
 ///
@@ -31,11 +31,11 @@ public final class ModelRepository: Sendable {
 
     private let options: ServerOptions
     private let metrics: ServerMetrics
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
     /// Loads started but not finished; the server is not ready while any runs.
-    private let loadsRunning = Mutex(0)
+    private let loadsRunning = NIOLockedValueBox(0)
     /// Whether the models given at start-up have all been tried.
-    private let startupDone = Mutex(false)
+    private let startupDone = NIOLockedValueBox(false)
     private let logger = Logger(label: "bale.serve")
 
     init(options: ServerOptions, metrics: ServerMetrics) {
@@ -45,7 +45,7 @@ public final class ModelRepository: Sendable {
 
     /// Whether the start-up loads are done, no load is running and every model is served.
     public var isReady: Bool {
-        startupDone.withLock { $0 } && loadsRunning.withLock { $0 } == 0 && entries.withLock { $0.values.allSatisfy { $0.served != nil } }
+        startupDone.withLockedValue { $0 } && loadsRunning.withLockedValue { $0 } == 0 && entries.withLockedValue { $0.values.allSatisfy { $0.served != nil } }
     }
 
     /// Loads every bundle in `paths` at once and marks start-up done (``isReady`` is false
@@ -64,14 +64,14 @@ public final class ModelRepository: Sendable {
             for await (index, reason) in group { reasons[index] = reason }
             return zip(paths, reasons).compactMap { path, reason in reason.map { (path, $0) } }
         }
-        startupDone.withLock { $0 = true }
+        startupDone.withLockedValue { $0 = true }
         return failures
     }
 
     /// The model serving `name` (at `version`, when given).
     /// - Throws: 404 for an unknown model or version, 503 for a model not (yet) served.
     public func model(_ name: String, version: String? = nil) throws(ServeError) -> ServedModel {
-        guard let entry = entries.withLock({ $0[name] }) else { throw ServeError(.notFound, "unknown model '\(name)'") }
+        guard let entry = entries.withLockedValue({ $0[name] }) else { throw ServeError(.notFound, "unknown model '\(name)'") }
         guard let served = entry.served else {
             throw ServeError(.serviceUnavailable, "model '\(name)' is \(entry.state.rawValue.lowercased())\(entry.reason.map { ": \($0)" } ?? "")")
         }
@@ -82,11 +82,11 @@ public final class ModelRepository: Sendable {
     }
 
     /// The bundle a model was last loaded from.
-    public func path(of name: String) -> String? { entries.withLock { $0[name]?.path } }
+    public func path(of name: String) -> String? { entries.withLockedValue { $0[name]?.path } }
 
     /// Names of the models whose bundle is at `path`.
     func names(loadedFrom path: String) -> [String] {
-        entries.withLock { $0.filter { $0.value.path == path }.map(\.key) }
+        entries.withLockedValue { $0.filter { $0.value.path == path }.map(\.key) }
     }
 
     /// Loads (or reloads) the bundle at `path` and serves it under its manifest's name once it
@@ -96,8 +96,8 @@ public final class ModelRepository: Sendable {
     /// - Returns: the model now served, or a 400 giving why the bundle was refused.
     @discardableResult
     public func load(path: String, as name: String? = nil) async -> Result<ServedModel, ServeError> {
-        loadsRunning.withLock { $0 += 1 }
-        defer { loadsRunning.withLock { $0 -= 1 } }
+        loadsRunning.withLockedValue { $0 += 1 }
+        defer { loadsRunning.withLockedValue { $0 -= 1 } }
         let loaded: Result<ServedModel, RuntimeError> = await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .utility).async { [options, metrics] in
                 continuation.resume(returning: Result { () throws(RuntimeError) in try ServedModel(path: path, options: options, metrics: metrics) })
@@ -108,7 +108,7 @@ public final class ModelRepository: Sendable {
             if let name, name != served.name {
                 return fail(name: name, path: path, reason: "'\(path)' holds model '\(served.name)', not '\(name)'")
             }
-            let previous = entries.withLock { entries in
+            let previous = entries.withLockedValue { entries in
                 defer { entries[served.name] = Entry(served: served, state: .ready, reason: nil, path: path) }
                 return entries[served.name]?.served
             }
@@ -124,7 +124,7 @@ public final class ModelRepository: Sendable {
     }
 
     private func fail(name: String, path: String, reason: String) -> Result<ServedModel, ServeError> {
-        let serving = entries.withLock { entries in
+        let serving = entries.withLockedValue { entries in
             var entry = entries[name] ?? Entry(served: nil, state: .unavailable, reason: nil, path: path)
             entry.reason = reason
             if entry.served == nil { entry.state = .unavailable }
@@ -141,7 +141,7 @@ public final class ModelRepository: Sendable {
     /// Stops serving `name`; requests already running finish.
     /// - Throws: 404 for an unknown model.
     public func unload(_ name: String) throws(ServeError) {
-        guard let entry = entries.withLock({ $0.removeValue(forKey: name) }) else { throw ServeError(.notFound, "unknown model '\(name)'") }
+        guard let entry = entries.withLockedValue({ $0.removeValue(forKey: name) }) else { throw ServeError(.notFound, "unknown model '\(name)'") }
         if let served = entry.served { metrics.modelUnloaded(served) }
         logger.notice("unloaded model", metadata: ["model": "\(name)"])
     }
@@ -149,7 +149,7 @@ public final class ModelRepository: Sendable {
     /// The repository index: every model with its version, state and, after a failed load,
     /// the reason.
     public var index: JSONValue {
-        let entries = entries.withLock { $0 }
+        let entries = entries.withLockedValue { $0 }
         return .array(entries.keys.sorted().map { name in
             let entry = entries[name]!
             var item: [String: JSONValue] = ["name": .string(name), "state": .string(entry.state.rawValue)]
@@ -160,7 +160,7 @@ public final class ModelRepository: Sendable {
     }
 
     /// Every model being served.
-    public var served: [ServedModel] { entries.withLock { $0.values.compactMap(\.served) } }
+    public var served: [ServedModel] { entries.withLockedValue { $0.values.compactMap(\.served) } }
 
     /// `dir/name.bale` → `name`.
     static func fileStem(_ path: String) -> String {

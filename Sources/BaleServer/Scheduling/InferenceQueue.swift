@@ -2,7 +2,7 @@ import HTTPTypes
 import BaleGraph
 public import BalePlugins
 import Dispatch
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The queue in front of one loaded model: bounded, drained by a fixed number of workers on
 /// Dispatch threads (inference is CPU-bound work that must not block the server's event loops
@@ -54,7 +54,7 @@ public final class InferenceQueue: Sendable {
     /// The settings.
     public let settings: Settings
     private let pipeline: PluginPipeline
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let label: String
     private let batchRan: @Sendable (Int) -> Void
 
@@ -75,14 +75,14 @@ public final class InferenceQueue: Sendable {
     }
 
     /// Requests waiting now.
-    public var depth: Int { state.withLock { $0.pending.count } }
+    public var depth: Int { state.withLockedValue { $0.pending.count } }
 
     /// Queues `request` (of `rows` rows) and waits for its outcome, at most `timeout`.
     /// - Returns: the outcome, or a ``ServeError``: 503 when the queue is full, 504 on timeout.
     public func submit(_ request: PluginPipeline.Request, rows: Int, timeout: Duration) async -> Result<Outcome, ServeError> {
         let job = Job(request: request, rows: max(1, rows))
         enum Start { case none, worker, timer, full }
-        let start: Start = state.withLock { state in
+        let start: Start = state.withLockedValue { state in
             guard state.pending.count < settings.capacity else { return .full }
             state.pending.append(job)
             state.pendingRows += job.rows
@@ -127,7 +127,7 @@ public final class InferenceQueue: Sendable {
     }
 
     private func batchDelayEnded() {
-        let start = state.withLock { state in
+        let start = state.withLockedValue { state in
             state.timerArmed = false
             guard state.running < settings.workers, !state.pending.isEmpty else { return false }
             state.running += 1
@@ -156,7 +156,7 @@ public final class InferenceQueue: Sendable {
     /// Takes the next batch (up to `maxBatch` rows, at least one request), skipping requests
     /// already answered by their timeout; `nil` (and one worker fewer) when none is left.
     private func nextBatch() -> [Job]? {
-        state.withLock { state in
+        state.withLockedValue { state in
             var taken: [Job] = []
             var rows = 0
             var index = 0
@@ -186,7 +186,7 @@ private final class Job: Sendable {
     let request: PluginPipeline.Request
     let rows: Int
     let enqueued = ContinuousClock.now
-    private let state = Mutex<State>(.pending(nil))
+    private let state = NIOLockedValueBox<State>(.pending(nil))
 
     private enum State {
         case pending(CheckedContinuation<Result<InferenceQueue.Outcome, ServeError>, Never>?)
@@ -199,13 +199,13 @@ private final class Job: Sendable {
     }
 
     var isFinished: Bool {
-        state.withLock { if case .finished = $0 { true } else { false } }
+        state.withLockedValue { if case .finished = $0 { true } else { false } }
     }
 
     /// Waits for the answer.
     func outcome() async -> Result<InferenceQueue.Outcome, ServeError> {
         await withCheckedContinuation { continuation in
-            let finished: Result<InferenceQueue.Outcome, ServeError>? = state.withLock { state in
+            let finished: Result<InferenceQueue.Outcome, ServeError>? = state.withLockedValue { state in
                 if case .finished(let result) = state { return result }
                 state = .pending(continuation)
                 return nil
@@ -216,7 +216,7 @@ private final class Job: Sendable {
 
     /// Answers the request unless it was answered already.
     func finish(_ result: Result<InferenceQueue.Outcome, ServeError>) {
-        let waiter: CheckedContinuation<Result<InferenceQueue.Outcome, ServeError>, Never>?? = state.withLock { state in
+        let waiter: CheckedContinuation<Result<InferenceQueue.Outcome, ServeError>, Never>?? = state.withLockedValue { state in
             guard case .pending(let continuation) = state else { return nil }
             state = .finished(result)
             return .some(continuation)
