@@ -37,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // The interpreter for WebAssembly plugins; only the thread-safe engine, no WASI or files.
+        .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2", traits: ["MultiThread"]),
     ],
     targets: [
         // MARK: - System libraries (Debian: libarchive-dev, libzstd-dev)
@@ -118,9 +120,20 @@ let package = Package(
             path: "Plugins/Drift",
             swiftSettings: strictSettings
         ),
+        // WebAssembly plugins a bundle carries, run sandboxed by WasmKit (docs/wasm-plugins.md).
+        .target(
+            name: "BaleWasm",
+            dependencies: [
+                "BaleBundle", "BaleGraph", "BalePlugins",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "BuiltinPlugins",
-            dependencies: ["BalePlugins", "NormalizePlugin", "ImagePlugin", "TopKPlugin", "MetricsPlugin", "JSONLogPlugin", "QualityPlugin", "DriftPlugin"],
+            dependencies: ["BalePlugins", "BaleWasm", "NormalizePlugin", "ImagePlugin", "TopKPlugin", "MetricsPlugin", "JSONLogPlugin", "QualityPlugin", "DriftPlugin"],
             path: "Plugins/Builtin",
             swiftSettings: strictSettings
         ),
@@ -201,7 +214,7 @@ let package = Package(
         .executableTarget(
             name: "bale",
             dependencies: [
-                "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager", "BalePlugins", "BuiltinPlugins", "BaleRegistry",
+                "BaleCLI", "BaleBundle", "BaleGraph", "BaleRuntime", "BaleONNX", "BalePackager", "BalePlugins", "BuiltinPlugins", "BaleRegistry", "BaleWasm",
                 "BaleServer", "BaleDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -332,6 +345,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BaleWasmTests",
+            dependencies: [
+                "BaleWasm", "BaleBundle", "BaleGraph", "BalePlugins", "BuiltinPlugins", "BaleTesting",
+                // Hostile test modules are written in WebAssembly text.
+                .product(name: "WAT", package: "WasmKit"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,4 +1,5 @@
 public import BalePlugins
+import BaleWasm
 import DriftPlugin
 import ImagePlugin
 import JSONLogPlugin
@@ -17,9 +18,11 @@ public enum BuiltinPlugins {
         MetricsPlugin.descriptor, JSONLogPlugin.descriptor, QualityPlugin.descriptor, DriftPlugin.descriptor,
     ]
 
-    /// Adds every built-in plugin to `registry`.
+    /// Adds every built-in plugin to `registry`, and the loader of WebAssembly plugins that
+    /// bundles carry.
     public static func register(into registry: inout PluginRegistry) {
         for descriptor in descriptors { registry.register(descriptor) }
+        registry.moduleLoader = WasmPluginLoader()
     }
 
     /// A registry holding the built-in plugins.

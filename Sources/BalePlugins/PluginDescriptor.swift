@@ -50,9 +50,12 @@ public struct PluginDescriptor: Sendable {
     }
 }
 
-/// A plugin made for one loaded model.
-enum PluginInstance: Sendable {
+/// A plugin made for one loaded model, by its stage.
+public enum PluginInstance: Sendable {
+    /// A preprocess plugin.
     case preprocess(any PreprocessPlugin)
+    /// A postprocess plugin.
     case postprocess(any PostprocessPlugin)
+    /// A monitor plugin.
     case monitor(any MonitorPlugin)
 }

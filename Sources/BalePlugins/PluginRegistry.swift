@@ -14,6 +14,9 @@ public import BaleGraph
 /// ```
 public struct PluginRegistry: Sendable {
     private var descriptors: [String: PluginDescriptor] = [:]
+    /// Makes the plugins whose code the bundle carries (manifest entries with a `module`);
+    /// without one, a bundle declaring such a plugin is refused.
+    public var moduleLoader: (any PluginModuleLoader)?
 
     /// An empty registry.
     public init() {}
@@ -49,12 +52,40 @@ public struct PluginRegistry: Sendable {
     ) throws(PluginError) -> [ResolvedPlugin] {
         var resolved: [ResolvedPlugin] = []
         for declaration in declarations {
-            let (descriptor, context) = try checked(
-                declaration, assets: Self.assets(of: declaration.name, in: files), inputs: inputs, outputs: outputs, model: model)
-            let instance = try PluginError.naming(declaration.name, "cannot be set up") { try descriptor.make(context) }
+            let assets = Self.assets(of: declaration.name, in: files)
+            let instance: PluginInstance
+            if declaration.module != nil {
+                instance = try loadModule(declaration, assets: assets, inputs: inputs, outputs: outputs, model: model)
+            } else {
+                let (descriptor, context) = try checked(declaration, assets: assets, inputs: inputs, outputs: outputs, model: model)
+                instance = try PluginError.naming(declaration.name, "cannot be set up") { try descriptor.make(context) }
+            }
             resolved.append(ResolvedPlugin(name: declaration.name, instance: instance))
         }
         return resolved
+    }
+
+    /// The plugin of a declaration with a `module`, made by ``moduleLoader`` from the module file
+    /// among `assets` (the files under `plugins/<name>/`).
+    private func loadModule(
+        _ declaration: Manifest.Plugin, assets: [String: [UInt8]], inputs: [ValueInfo], outputs: [ValueInfo], model: ModelIdentity
+    ) throws(PluginError) -> PluginInstance {
+        let name = declaration.name
+        guard let loader = moduleLoader else {
+            throw PluginError(plugin: name, "carries its own code (\(declaration.module ?? "")), which this runtime cannot run")
+        }
+        guard let stage = PluginStage(rawValue: declaration.stage) else {
+            throw PluginError(plugin: name, "has an unknown stage '\(declaration.stage)'")
+        }
+        let path = String((declaration.module ?? "").dropFirst(Self.assetDirectory(of: name).count))
+        guard let module = assets[path] else {
+            throw PluginError(plugin: name, "its module \(declaration.module ?? "") is not in the bundle")
+        }
+        let config = try PluginConfig(plugin: name, manifest: declaration.config)
+        let context = PluginContext(name: name, config: config, assets: assets, inputs: inputs, outputs: outputs, model: model)
+        return try PluginError.naming(name, "cannot be set up") {
+            try loader.plugin(module: module, declaration: declaration, stage: stage, context: context)
+        }
     }
 
     /// The assets the bundle ships for `declaration`, given the files of `--plugin-asset`
@@ -64,6 +95,11 @@ public struct PluginRegistry: Sendable {
     public func prepareAssets(
         _ declaration: Manifest.Plugin, assets: [String: [UInt8]], inputs: [ValueInfo], outputs: [ValueInfo]
     ) throws(PluginError) -> [String: [UInt8]] {
+        if declaration.module != nil {
+            // Loading the module checks it, its limits and (through its init function) its config.
+            _ = try loadModule(declaration, assets: assets, inputs: inputs, outputs: outputs, model: .unnamed)
+            return assets
+        }
         let (descriptor, context) = try checked(declaration, assets: assets, inputs: inputs, outputs: outputs, model: .unnamed)
         guard let prepare = descriptor.prepare else { return assets }
         return try PluginError.naming(declaration.name, "cannot prepare its assets") { try prepare(context) }
@@ -111,7 +147,8 @@ public struct PluginRegistry: Sendable {
 public struct ResolvedPlugin: Sendable {
     /// The declared name.
     public let name: String
-    let instance: PluginInstance
+    /// The plugin.
+    public let instance: PluginInstance
 
     /// The stage it runs in.
     public var stage: PluginStage {

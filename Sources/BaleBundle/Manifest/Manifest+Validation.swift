@@ -1,6 +1,10 @@
 extension Manifest {
     /// Plugin stages this format version defines.
     public static let pluginStages: Set<String> = ["preprocess", "postprocess", "monitor"]
+    /// What a module plugin may be granted (``Plugin/grants``): `clock`, a monotonic clock.
+    public static let moduleGrants: Set<String> = ["clock"]
+    /// The largest sandbox limits a manifest may ask for: 4096 pages (256 MiB), 10^11 fuel.
+    public static let moduleLimitMaxima = ModuleLimits(memoryPages: 4096, fuel: 100_000_000_000)
 
     /// Checks every field's value (types were checked when decoding).
     ///
@@ -20,8 +24,34 @@ extension Manifest {
         for (index, plugin) in plugins.enumerated() {
             try require(!plugin.name.isEmpty, "plugins[\(index)].name", "must not be empty", plugin.name)
             try require(Self.pluginStages.contains(plugin.stage), "plugins[\(index)].stage", "must be one of preprocess, postprocess, monitor", plugin.stage)
+            try validateModule(of: plugin, at: index)
         }
         try validateFiles(limits: limits)
+    }
+
+    /// A module plugin's code lies under its own `plugins/<name>/`, ends in `.wasm` and is a
+    /// listed file; grants and limits are known and in range (and only on module plugins).
+    private func validateModule(of plugin: Plugin, at index: Int) throws(BundleError) {
+        guard let module = plugin.module else {
+            try require(plugin.grants == nil && plugin.limits == nil, "plugins[\(index)]", "has grants or limits but no module", plugin.name)
+            return
+        }
+        let directory = "plugins/\(plugin.name)/"
+        try require(
+            module.hasPrefix(directory) && module.hasSuffix(".wasm") && module.count > directory.count + 5,
+            "plugins[\(index)].module", "must be a .wasm file under \(directory)", module)
+        try require(files.contains { $0.path == module }, "plugins[\(index)].module", "must be a file listed in 'files'", module)
+        for grant in plugin.grants ?? [] {
+            try require(Self.moduleGrants.contains(grant), "plugins[\(index)].grants", "may hold only \(Self.moduleGrants.sorted().joined(separator: ", "))", grant)
+        }
+        if let pages = plugin.limits?.memoryPages {
+            let most = Self.moduleLimitMaxima.memoryPages ?? 0
+            try require((1...most).contains(pages), "plugins[\(index)].limits.memoryPages", "must be from 1 to \(most)", "\(pages)")
+        }
+        if let fuel = plugin.limits?.fuel {
+            let most = Self.moduleLimitMaxima.fuel ?? 0
+            try require((1...most).contains(fuel), "plugins[\(index)].limits.fuel", "must be from 1 to \(most)", "\(fuel)")
+        }
     }
 
     private func validateFiles(limits: BundleLimits) throws(BundleError) {

@@ -157,12 +157,40 @@ public struct Manifest: Sendable, Hashable, Codable {
         public var stage: String
         /// Its configuration.
         public var config: [String: JSONValue]
+        /// The bundle path of the plugin's own code, for a plugin the bundle carries (a
+        /// WebAssembly module, `plugins/<name>/plugin.wasm`; see `docs/wasm-plugins.md`);
+        /// `nil` for a plugin built into the runtime.
+        public var module: String?
+        /// What a module plugin may use beyond its sandbox's basics (``Manifest/moduleGrants``).
+        public var grants: [String]?
+        /// Sandbox limits a module plugin asks for instead of the runtime's defaults.
+        public var limits: ModuleLimits?
 
         /// Creates a plugin declaration.
-        public init(name: String, stage: String, config: [String: JSONValue] = [:]) {
+        public init(
+            name: String, stage: String, config: [String: JSONValue] = [:], module: String? = nil, grants: [String]? = nil,
+            limits: ModuleLimits? = nil
+        ) {
             self.name = name
             self.stage = stage
             self.config = config
+            self.module = module
+            self.grants = grants
+            self.limits = limits
+        }
+    }
+
+    /// The sandbox limits of a module plugin; each unset one takes the runtime's default.
+    public struct ModuleLimits: Sendable, Hashable, Codable {
+        /// The most 64 KiB pages its memory may have.
+        public var memoryPages: Int?
+        /// The most fuel (about one unit per WebAssembly instruction) one call may burn.
+        public var fuel: UInt64?
+
+        /// Creates limits.
+        public init(memoryPages: Int? = nil, fuel: UInt64? = nil) {
+            self.memoryPages = memoryPages
+            self.fuel = fuel
         }
     }
 
