@@ -116,7 +116,8 @@ public struct Inspect: ParsableCommand {
         return text
     }
 
-    /// `plugins none`, or one `plugin` row a declared plugin, in order: stage, name, config, assets.
+    /// `plugins none`, or one `plugin` row a declared plugin, in order: stage, name, config,
+    /// WebAssembly module (with grants and limits), assets.
     private func pluginRows(_ manifest: Manifest) -> [(String, String)] {
         guard !manifest.plugins.isEmpty else { return [("plugins", "none")] }
         return manifest.plugins.enumerated().map { index, plugin in
@@ -124,9 +125,16 @@ public struct Inspect: ParsableCommand {
             let config = (try? PluginConfig(plugin: plugin.name, manifest: plugin.config).values) ?? [:]
             text += config.isEmpty ? " (default config)" : " " + config.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
             let prefix = PluginRegistry.assetDirectory(of: plugin.name)
-            let assets = manifest.files.filter { $0.path.hasPrefix(prefix) }
+            let file = { (entry: Manifest.File) in "\(entry.path) (\(formatBytes(entry.size)), sha256 \(entry.sha256.prefix(12))…)" }
+            if let module = manifest.files.first(where: { $0.path == plugin.module }) {
+                text += "; WebAssembly module " + file(module)
+                if let grants = plugin.grants { text += ", grants " + grants.joined(separator: ",") }
+                if let pages = plugin.limits?.memoryPages { text += ", memory-pages=\(pages)" }
+                if let fuel = plugin.limits?.fuel { text += ", fuel=\(fuel)" }
+            }
+            let assets = manifest.files.filter { $0.path.hasPrefix(prefix) && $0.path != plugin.module }
             if !assets.isEmpty {
-                text += "; assets " + assets.map { "\($0.path) (\(formatBytes($0.size)), sha256 \($0.sha256.prefix(12))…)" }.joined(separator: ", ")
+                text += "; assets " + assets.map(file).joined(separator: ", ")
             }
             return ("plugin", text)
         }
