@@ -222,7 +222,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: - Benchmarks (benchmarks/sgemm.sh)
+        // MARK: - Benchmarks (benchmarks/sgemm.sh, benchmarks/wasm-plugins.sh)
+        .executableTarget(
+            name: "bale-plugin-bench",
+            dependencies: ["BaleBundle", "BaleGraph", "BalePlugins", "BuiltinPlugins"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "bale-sgemm-bench",
             dependencies: ["BaleRuntime"],

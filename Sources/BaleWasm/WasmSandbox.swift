@@ -38,7 +38,8 @@ public struct WasmLimits: Sendable, Hashable {
 
 /// A plugin's WebAssembly module in its sandbox: parsed, its imports and exports checked, and a
 /// pool of instances, each used by one call at a time (a module's instance keeps its memory
-/// between calls; a call that traps throws its instance away).
+/// between calls; a call that traps throws its instance away). A monitor's calls take turns on
+/// one instance, so that it can keep counts.
 ///
 /// The sandbox offers the host functions of `docs/wasm-plugins.md` and nothing else: no files,
 /// network or clock (the clock only with the `clock` grant). Memory is capped at
@@ -55,6 +56,7 @@ final class WasmSandbox: Sendable {
     private let config: [UInt8]
     private let logger: Logger
     private let idle = NIOLockedValueBox<[WasmInstance]>([])
+    private let monitorTurn = NIOLock()
 
     /// One engine for every module: fuel metering on, software bounds checks (no signal
     /// handlers, no 4 GiB address-space reservation per instance on small devices).
@@ -149,6 +151,17 @@ final class WasmSandbox: Sendable {
     /// - Throws: a ``WasmError``: a trap (out of fuel, out-of-bounds access, …), the module's own
     ///   failure with its message, or a result outside its memory.
     func call(_ input: [UInt8]) throws(WasmError) -> [UInt8] {
+        // A monitor keeps its counts in one instance: its calls take turns.
+        guard stage == .monitor else { return try callPooled(input) }
+        do {
+            return try monitorTurn.withLock { try callPooled(input) }
+        } catch {
+            throw error as! WasmError
+        }
+    }
+
+    /// ``call(_:)`` on an idle instance of the pool, or a new one.
+    private func callPooled(_ input: [UInt8]) throws(WasmError) -> [UInt8] {
         let instance = try take()
         do {
             let output = try instance.call(Self.entry(of: stage), input: input, returnsBuffer: stage != .monitor, fuel: limits.fuel)
