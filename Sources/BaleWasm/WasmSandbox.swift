@@ -64,8 +64,8 @@ final class WasmSandbox: Sendable {
 
     /// Parses and checks `bytes` for plugin `plugin` in `stage`, and makes its first instance
     /// (which runs the module's `bale_init` with `config`).
-    /// - Throws: a ``WasmError`` naming what is wrong: not WebAssembly, an import the sandbox does
-    ///   not offer, a missing export, another ABI version, a trap or a refusal in `bale_init`.
+    /// - Throws: a ``WasmError`` naming what is wrong: not WebAssembly, another or no ABI version,
+    ///   an import the sandbox does not offer, a missing export, a trap or a refusal in `bale_init`.
     init(
         _ bytes: [UInt8], plugin: String, stage: PluginStage, config: PluginConfig, grants: [String], limits: WasmLimits,
         logger: Logger = Logger(label: "bale.plugins")
@@ -81,10 +81,26 @@ final class WasmSandbox: Sendable {
         self.logger = logger
         clock = grants.contains("clock")
         self.config = Array(config.values.keys.sorted().map { "\($0)=\(config.values[$0]!)\n" }.joined().utf8)
+        try checkVersion()
         try checkImports()
         try checkExports()
         let first = try makeInstance()
         idle.withLockedValue { $0.append(first) }
+    }
+
+    /// The name of the custom section holding a module's ABI version as ASCII digits.
+    static let versionSection = "bale_abi_version"
+
+    /// Requires the custom section `bale_abi_version` to say this host's version.
+    private func checkVersion() throws(WasmError) {
+        guard let section = module.customSections.first(where: { $0.name == Self.versionSection }) else {
+            throw WasmError("has no '\(Self.versionSection)' custom section (the plugin ABI version it speaks; this runtime speaks \(Self.abiVersion))")
+        }
+        let text = String(decoding: section.bytes.prefix(16), as: UTF8.self)
+        guard text == "\(Self.abiVersion)" else {
+            let digits = !text.isEmpty && text.unicodeScalars.allSatisfy { ("0"..."9").contains($0) }
+            throw WasmError("speaks plugin ABI version \(digits ? text : "(not a number)"); this runtime speaks version \(Self.abiVersion)")
+        }
     }
 
     /// The host functions a module may import, with their types.
@@ -112,7 +128,7 @@ final class WasmSandbox: Sendable {
         }
     }
 
-    /// Requires the memory, `bale_alloc`, `bale_abi_version` and this stage's entry function.
+    /// Requires the memory, `bale_alloc` and this stage's entry function.
     private func checkExports() throws(WasmError) {
         var functions: Set<String> = []
         var memory = false
@@ -124,8 +140,8 @@ final class WasmSandbox: Sendable {
             }
         }
         guard memory else { throw WasmError("does not export its memory as 'memory'") }
-        for required in ["bale_abi_version", "bale_alloc", Self.entry(of: stage)] where !functions.contains(required) {
-            throw WasmError("does not export the function '\(required)' (a \(stage) module needs bale_abi_version, bale_alloc and \(Self.entry(of: stage)))")
+        for required in ["bale_alloc", Self.entry(of: stage)] where !functions.contains(required) {
+            throw WasmError("does not export the function '\(required)' (a \(stage) module needs bale_alloc and \(Self.entry(of: stage)))")
         }
     }
 
@@ -181,14 +197,10 @@ final class WasmSandbox: Sendable {
         return try makeInstance()
     }
 
-    /// A new instance: instantiated with the host functions, its ABI version checked, its
-    /// `bale_init` (when exported) run with the config.
+    /// A new instance: instantiated with the host functions, its `bale_init` (when exported)
+    /// run with the config.
     private func makeInstance() throws(WasmError) -> WasmInstance {
         let instance = try WasmInstance(module: module, engine: Self.engine, limits: limits, clock: clock, plugin: plugin, logger: logger)
-        let version = try instance.abiVersion(fuel: limits.fuel)
-        guard version == Self.abiVersion else {
-            throw WasmError("speaks plugin ABI version \(version); this runtime speaks version \(Self.abiVersion)")
-        }
         if instance.exports("bale_init") {
             _ = try instance.call("bale_init", input: config, returnsBuffer: false, fuel: limits.fuel)
         }
@@ -251,16 +263,6 @@ final class WasmInstance: @unchecked Sendable {
 
     /// Whether the module exports function `name`.
     func exports(_ name: String) -> Bool { instance.exports[function: name] != nil }
-
-    /// `bale_abi_version()`.
-    func abiVersion(fuel: UInt64) throws(WasmError) -> Int32 {
-        store.fuel = Fuel(remaining: fuel)
-        let results = try invoke("bale_abi_version", [])
-        guard results.count == 1, case .i32(let version) = results[0] else {
-            throw WasmError("bale_abi_version must return one i32")
-        }
-        return Int32(bitPattern: version)
-    }
 
     /// Places `input` with `bale_alloc`, calls `function(ptr, len)` and returns its output
     /// buffer (an i64 `ptr << 32 | len`; negative is a failure) or, for `returnsBuffer: false`,

@@ -7,17 +7,23 @@ import WAT
 /// Hostile and broken modules (written here in WebAssembly text): each is stopped with a clear
 /// error and the runtime stays usable.
 @Suite struct WasmSandboxTests {
-    /// The exports every module needs, around `body` (functions, data) and with `memory` pages.
+    /// The exports every module needs, around `body` (functions, data) and with `memory` pages,
+    /// with the ABI version section.
     static func module(_ body: String, imports: String = "", memory: String = "1") throws -> [UInt8] {
-        try wat2wasm("""
+        versioned(try wat2wasm("""
             (module
               \(imports)
               (memory (export "memory") \(memory))
-              (func (export "bale_abi_version") (result i32) (i32.const 1))
               (func (export "bale_alloc") (param i32) (result i32) (i32.const 1024))
               \(body)
             )
-            """)
+            """))
+    }
+
+    /// `module` with a custom section `bale_abi_version` holding `version` appended.
+    static func versioned(_ module: [UInt8], _ version: String = "1") -> [UInt8] {
+        let name = Array("bale_abi_version".utf8), payload = Array(version.utf8)
+        return module + [0, UInt8(1 + name.count + payload.count), UInt8(name.count)] + name + payload
     }
 
     /// Returns the input as it came (a kind-1 buffer is a valid output), or loops forever when
@@ -88,7 +94,7 @@ import WAT
         let clock = try Self.module(Self.echoOrLoop, imports: "(import \"bale\" \"now_ns\" (func (result i64)))")
         #expect(Self.refusal(clock).contains("needs the manifest to grant 'clock'"))
         #expect(Self.refusal(clock, grants: ["clock"]) == "loaded")
-        let memory = try wat2wasm("(module (import \"env\" \"memory\" (memory 1)))")
+        let memory = Self.versioned(try wat2wasm("(module (import \"env\" \"memory\" (memory 1)))"))
         #expect(Self.refusal(memory).hasPrefix("imports 'env.memory'"))
         let mistyped = try Self.module(Self.echoOrLoop, imports: "(import \"bale\" \"log\" (func (param i64)))")
         #expect(Self.refusal(mistyped).hasPrefix("cannot be instantiated"), "\(Self.refusal(mistyped))")
@@ -97,13 +103,10 @@ import WAT
     @Test func missingExportsAndOtherVersionsAreRefused() throws {
         #expect(Self.refusal(try Self.module("")) .contains("does not export the function 'bale_preprocess'"))
         #expect(Self.refusal(try Self.module(Self.echoOrLoop), stage: .monitor).contains("'bale_monitor'"))
-        let v2 = try wat2wasm("""
-            (module (memory (export "memory") 1)
-              (func (export "bale_abi_version") (result i32) (i32.const 2))
-              (func (export "bale_alloc") (param i32) (result i32) (i32.const 0))
-              (func (export "bale_monitor") (param i32 i32) (result i32) (i32.const 0)))
-            """)
-        #expect(Self.refusal(v2, stage: .monitor) == "speaks plugin ABI version 2; this runtime speaks version 1")
+        let echo = try wat2wasm("(module (memory (export \"memory\") 1) (func (export \"bale_alloc\") (param i32) (result i32) (i32.const 0)) \(Self.echoOrLoop))")
+        #expect(Self.refusal(Self.versioned(echo, "2")) == "speaks plugin ABI version 2; this runtime speaks version 1")
+        #expect(Self.refusal(echo).hasPrefix("has no 'bale_abi_version' custom section"))
+        #expect(Self.refusal(Self.versioned(echo)) == "loaded")
         #expect(Self.refusal([0, 0x61, 0x73, 0x6D, 2, 0, 0, 0]).hasPrefix("is not a valid WebAssembly module"))
         #expect(Self.refusal(Array("not wasm".utf8)).hasPrefix("is not a valid WebAssembly module"))
     }
