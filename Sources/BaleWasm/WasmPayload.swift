@@ -14,7 +14,14 @@ public import BalePlugins
 public enum WasmPayload {
     /// The kinds of buffer.
     public enum Kind: UInt32, Sendable {
-        case bytes = 1, json = 2, tensors = 3, record = 4
+        /// The raw request.
+        case bytes = 1
+        /// UTF-8 JSON text.
+        case json = 2
+        /// Named f32 tensors.
+        case tensors = 3
+        /// What a monitor sees of one inference.
+        case record = 4
     }
 
     /// The only tensor element type of ABI version 1: f32.

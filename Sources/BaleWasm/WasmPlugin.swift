@@ -12,7 +12,13 @@ public struct WasmPluginLoader: PluginModuleLoader {
     /// A loader logging what modules say through `bale.log` to `logger`.
     public init(logger: Logger = Logger(label: "bale.plugins")) { self.logger = logger }
 
+    /// Checks `module` in a sandbox with the declaration's grants and limits, runs its
+    /// `bale_init` with the config, and wraps it for `stage`.
+    /// - Throws: a ``PluginError`` naming the plugin and saying what is wrong.
     public func plugin(module: [UInt8], declaration: Manifest.Plugin, stage: PluginStage, context: PluginContext) throws -> PluginInstance {
+        for (key, value) in context.config.values where key.contains("=") || key.contains(where: \.isNewline) || value.contains(where: \.isNewline) {
+            throw PluginError(plugin: context.name, key: printable(key, limit: 100), "keys of a WebAssembly plugin must not hold '=' or a line break, nor values a line break")
+        }
         let sandbox: WasmSandbox
         do {
             sandbox = try WasmSandbox(
@@ -73,7 +79,7 @@ struct WasmPlugin: PreprocessPlugin, PostprocessPlugin, MonitorPlugin {
     }
 
     /// Preprocess output named for the model: an unnamed tensor is the model's only input, and a
-    /// tensor for an input takes that input's shape when its values fill it.
+    /// tensor for an input takes that input's shape (values that cannot fill it are an error).
     private func modelInputs(_ tensors: [String: Tensor]) throws(PluginError) -> [String: Tensor] {
         var named: [String: Tensor] = [:]
         for (name, tensor) in tensors {
@@ -81,6 +87,9 @@ struct WasmPlugin: PreprocessPlugin, PostprocessPlugin, MonitorPlugin {
             guard let input else {
                 named[name] = tensor
                 continue
+            }
+            guard named[input.name] == nil else {
+                throw PluginError(plugin: context.name, "\(WasmSandbox.entry(of: .preprocess)) gives input '\(input.name)' twice (by name and unnamed)")
             }
             named[input.name] = Tensor(shape: try context.shape(of: input, holding: tensor.count), storage: tensor.storage)
         }

@@ -57,6 +57,9 @@ final class WasmSandbox: Sendable {
     private let logger: Logger
     private let idle = NIOLockedValueBox<[WasmInstance]>([])
     private let monitorTurn = NIOLock()
+    /// Idle instances kept for reuse; more concurrent calls make instances that go afterwards
+    /// (each may hold up to ``WasmLimits/memoryPages`` of memory).
+    static let idleLimit = 8
 
     /// One engine for every module: fuel metering on, software bounds checks (no signal
     /// handlers, no 4 GiB address-space reservation per instance on small devices).
@@ -73,7 +76,7 @@ final class WasmSandbox: Sendable {
         do {
             module = try parseWasm(bytes: bytes)
         } catch {
-            throw WasmError("is not a valid WebAssembly module: \(error)")
+            throw WasmError("is not a valid WebAssembly module: \(printable("\(error)", limit: 300))")
         }
         self.plugin = plugin
         self.stage = stage
@@ -117,7 +120,7 @@ final class WasmSandbox: Sendable {
     private func checkImports() throws(WasmError) {
         let offered = offered
         for entry in module.imports {
-            let name = "\(entry.module).\(entry.name)"
+            let name = printable("\(entry.module).\(entry.name)", limit: 200)
             guard entry.module == "bale", case .function = entry.descriptor, offered[entry.name] != nil else {
                 if entry.module == "bale", entry.name == "now_ns" {
                     throw WasmError("imports bale.now_ns, which needs the manifest to grant 'clock' (bale build --plugin-grant \(plugin)=clock)")
@@ -154,9 +157,9 @@ final class WasmSandbox: Sendable {
         do {
             module = try parseWasm(bytes: bytes)
         } catch {
-            throw WasmError("is not a valid WebAssembly module: \(error)")
+            throw WasmError("is not a valid WebAssembly module: \(printable("\(error)", limit: 300))")
         }
-        let names = Set(module.exports.map(\.name))
+        let names = Set(module.exports.compactMap { if case .function = $0.descriptor { $0.name } else { nil } })
         return PluginStage.allCases.filter { names.contains(entry(of: $0)) }
     }
 
@@ -169,11 +172,9 @@ final class WasmSandbox: Sendable {
     func call(_ input: [UInt8]) throws(WasmError) -> [UInt8] {
         // A monitor keeps its counts in one instance: its calls take turns.
         guard stage == .monitor else { return try callPooled(input) }
-        do {
-            return try monitorTurn.withLock { try callPooled(input) }
-        } catch {
-            throw error as! WasmError
-        }
+        monitorTurn.lock()
+        defer { monitorTurn.unlock() }
+        return try callPooled(input)
     }
 
     /// ``call(_:)`` on an idle instance of the pool, or a new one.
@@ -181,14 +182,19 @@ final class WasmSandbox: Sendable {
         let instance = try take()
         do {
             let output = try instance.call(Self.entry(of: stage), input: input, returnsBuffer: stage != .monitor, fuel: limits.fuel)
-            idle.withLockedValue { $0.append(instance) }
+            giveBack(instance)
             return output
         } catch {
             // A module that failed cleanly keeps its instance; one that trapped may have left its
             // memory half-updated, so its instance goes.
-            if !error.trapped { idle.withLockedValue { $0.append(instance) } }
+            if !error.trapped { giveBack(instance) }
             throw error
         }
+    }
+
+    /// Keeps `instance` for the next call, unless enough are idle.
+    private func giveBack(_ instance: WasmInstance) {
+        idle.withLockedValue { if $0.count < Self.idleLimit { $0.append(instance) } }
     }
 
     /// An idle instance, or a new one.
@@ -218,7 +224,22 @@ final class WasmInstance: @unchecked Sendable {
     /// The message the module gave through `bale.error` during the current call.
     private let failure: FailureBox
 
-    private final class FailureBox: @unchecked Sendable { var message: String? }
+    /// What the module said during the current call, and how much host work it asked for.
+    private final class FailureBox: @unchecked Sendable {
+        var message: String?
+        var hostCalls = 0
+        var hostBytes = 0
+
+        /// Counts one `bale.log` or `bale.error` of `bytes`; traps the call past 1000 of them or
+        /// 1 MiB of text (host work the module's fuel does not pay for).
+        func charge(_ bytes: Int, function: String) throws {
+            hostCalls += 1
+            hostBytes += bytes
+            guard hostCalls <= 1000, hostBytes <= 1 << 20 else {
+                throw WasmError("\(function) was called more than 1000 times or with more than 1 MiB in one call", trapped: true)
+            }
+        }
+    }
 
     init(module: Module, engine: Engine, limits: WasmLimits, clock: Bool, plugin: String, logger: Logger) throws(WasmError) {
         store = Store(engine: engine)
@@ -227,18 +248,18 @@ final class WasmInstance: @unchecked Sendable {
         let failure = failure
         var imports = Imports()
         imports.define(module: "bale", name: "log", Function(store: store, parameters: [.i32, .i32, .i32]) { caller, arguments in
-            let text = try WasmInstance.string(caller, arguments[1], arguments[2], function: "bale.log")
+            let text = try WasmInstance.string(caller, arguments[1], arguments[2], function: "bale.log", charging: failure)
             let level: Logger.Level = switch arguments[0].i32 {
             case 0: .debug
             case 1: .info
             case 2: .warning
             default: .error
             }
-            logger.log(level: level, "\(text)", metadata: ["plugin": "\(plugin)"])
+            logger.log(level: level, "\(printable(text, limit: 1 << 16))", metadata: ["plugin": "\(plugin)"])
             return []
         })
         imports.define(module: "bale", name: "error", Function(store: store, parameters: [.i32, .i32]) { caller, arguments in
-            failure.message = try WasmInstance.string(caller, arguments[0], arguments[1], function: "bale.error")
+            failure.message = try WasmInstance.string(caller, arguments[0], arguments[1], function: "bale.error", charging: failure)
             return []
         })
         if clock {
@@ -268,7 +289,7 @@ final class WasmInstance: @unchecked Sendable {
     /// buffer (an i64 `ptr << 32 | len`; negative is a failure) or, for `returnsBuffer: false`,
     /// checks its i32 status (non-zero is a failure).
     func call(_ function: String, input: [UInt8], returnsBuffer: Bool, fuel: UInt64) throws(WasmError) -> [UInt8] {
-        failure.message = nil
+        (failure.message, failure.hostCalls, failure.hostBytes) = (nil, 0, 0)
         store.fuel = Fuel(remaining: fuel)
         guard input.count <= Int(Int32.max) else { throw WasmError("input of \(input.count) bytes is over 2 GiB") }
         let placed = try invoke("bale_alloc", [.i32(UInt32(input.count))])
@@ -298,7 +319,10 @@ final class WasmInstance: @unchecked Sendable {
 
     /// The module's failure: its `bale.error` message, else its code.
     private func failed(_ function: String, code: Int64) -> WasmError {
-        WasmError(failure.message.map { String($0.prefix(1024)) } ?? "\(function) failed with code \(code) and no message")
+        guard let message = failure.message.map({ printable(String($0.prefix { !$0.isNewline }), limit: 1024) }), !message.isEmpty else {
+            return WasmError("\(function) failed with code \(code) and no message")
+        }
+        return WasmError(message)
     }
 
     /// Calls export `name`, turning traps into a ``WasmError`` that says so.
@@ -313,14 +337,18 @@ final class WasmInstance: @unchecked Sendable {
         }
     }
 
-    /// The UTF-8 text at `pointer`/`length` in the caller's memory (at most 64 KiB of it).
-    private static func string(_ caller: borrowing Caller, _ pointer: Value, _ length: Value, function: String) throws -> String {
+    /// The UTF-8 text at `pointer`/`length` in the caller's memory (at most 64 KiB of it), charged
+    /// to the call's host budget.
+    private static func string(
+        _ caller: borrowing Caller, _ pointer: Value, _ length: Value, function: String, charging budget: FailureBox
+    ) throws -> String {
         guard case .i32(let start) = pointer, case .i32(let count) = length,
             let memory = caller.instance?.exports[memory: "memory"], Int(start) + Int(count) <= memory.byteCount
         else {
             throw WasmError("\(function) was given a buffer outside the module's memory", trapped: true)
         }
         let shown = min(Int(count), 1 << 16)
+        try budget.charge(shown, function: function)
         guard shown > 0 else { return "" }
         return memory.withUnsafeBufferPointer(offset: UInt(start), count: shown) { String(decoding: $0, as: UTF8.self) }
     }
@@ -330,7 +358,7 @@ final class WasmInstance: @unchecked Sendable {
 private final class PageLimiter: ResourceLimiter {
     let bytes: Int
 
-    init(pages: Int) { bytes = pages * 65536 }
+    init(pages: Int) { bytes = min(max(pages, 0), 65536) * 65536 }
 
     func limitMemoryGrowth(to desired: Int) throws -> Bool { desired <= bytes }
     func limitTableGrowth(to desired: Int) throws -> Bool { desired <= 1 << 16 }
@@ -351,7 +379,7 @@ struct WasmError: Error, Sendable, CustomStringConvertible {
     init(trap error: any Error, in function: String) {
         var reason = "\(error)"
         if reason.hasPrefix("Trap: ") { reason = String(reason.dropFirst(6)) }
-        reason = String(reason.prefix { $0 != "\n" })
+        reason = printable(String(reason.prefix { !$0.isNewline }), limit: 300)
         if reason == "out of fuel" {
             self.init("\(function) ran out of fuel (an endless loop, or more work than limits.fuel allows one call)", trapped: true)
         } else {
@@ -359,13 +387,29 @@ struct WasmError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// A failed instantiation, said plainly.
+    /// A failed instantiation (a start function's trap included), said plainly.
     init(instantiating error: any Error, pages: Int) {
-        let reason = "\(error)"
-        if reason.contains("initial memory size") || reason.lowercased().contains("exceeds") {
-            self.init("asks for more memory at start than its limit of \(pages) pages (\(pages * 64) KiB): \(reason)")
+        let trap = WasmError(trap: error, in: "instantiating")
+        if trap.description.contains("initial memory size") {
+            self.init("asks for more memory at start than its limit of \(pages) pages (\(pages * 64) KiB)")
+        } else if trap.description.contains("out of fuel") {
+            self.init("its start function \(trap.description.dropFirst("instantiating ".count))", trapped: true)
         } else {
-            self.init("cannot be instantiated: \(reason)")
+            self.init("cannot be instantiated: \(trap.description.dropFirst("instantiating trapped: ".count))")
         }
     }
+}
+
+/// `text` on one line and at most `limit` UTF-8 bytes (cut at a character), control characters
+/// replaced by `?`: what a module says goes into one-line errors and logs.
+func printable(_ text: String, limit: Int) -> String {
+    var result = ""
+    var bytes = 0
+    for scalar in text.unicodeScalars {
+        let shown: Unicode.Scalar = scalar.properties.generalCategory == .control || scalar.properties.isNoncharacterCodePoint ? "?" : scalar
+        bytes += shown.utf8.count
+        guard bytes <= limit else { break }
+        result.unicodeScalars.append(shown)
+    }
+    return result
 }

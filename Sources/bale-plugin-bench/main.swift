@@ -12,7 +12,7 @@ guard arguments.count >= 2, let module = FileManager.default.contents(atPath: ar
     FileHandle.standardError.write(Data("usage: bale-plugin-bench PATH/normalize.wasm [calls]\n".utf8))
     exit(2)
 }
-let calls = arguments.count > 2 ? Int(arguments[2]) ?? 5000 : 5000
+let calls = max(1, arguments.count > 2 ? Int(arguments[2]) ?? 5000 : 5000)
 let config: [String: JSONValue] = ["scale": .string("0.00392156862745098"), "mean": .string("0.1307"), "std": .string("0.3081")]
 let inputs = [ValueInfo(name: "x", type: TensorType(dtype: .f32, shape: [.symbolic("N"), .fixed(1), .fixed(28), .fixed(28)]))]
 let outputs = [ValueInfo(name: "y", type: TensorType(dtype: .f32, shape: [.symbolic("N"), .fixed(10)]))]

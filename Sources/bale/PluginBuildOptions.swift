@@ -140,10 +140,13 @@ struct PluginBuildOptions: ParsableArguments {
                 name: name, stage: stage!.rawValue, module: file.path, grants: try grants(of: name), limits: try limits(of: name))
             modules.append(WasmModule(declaration: declaration, file: file, bytes: bytes))
         }
-        for option in grants + limits {
-            let name = String(option.prefix { $0 != "=" && $0 != ":" })
-            guard modules.contains(where: { $0.declaration.name == name }) else {
-                throw ValidationError("'\(option)': no --plugin-wasm \(name) is given (grants and limits are for WebAssembly plugins)")
+        for (options, separator, form) in [(grants, "=", "--plugin-grant NAME=GRANT"), (limits, ":", "--plugin-limit NAME:key=value")] {
+            for option in options {
+                let name = String(option.prefix { $0 != "=" && $0 != ":" })
+                guard option.dropFirst(name.count).hasPrefix(separator) else { throw ValidationError("'\(option)' must be \(form)") }
+                guard modules.contains(where: { $0.declaration.name == name }) else {
+                    throw ValidationError("'\(option)': no --plugin-wasm \(name) is given (grants and limits are for WebAssembly plugins)")
+                }
             }
         }
         return modules

@@ -110,6 +110,11 @@ import Testing
         }
     }
 
+    @Test func configKeysThatWouldBreakTheInitLinesAreRefused() {
+        let error = #expect(throws: PluginError.self) { _ = try Self.wasmNormalize(["scale": "1\nmean=2"]) }
+        #expect(error?.message.hasPrefix("plugin 'prep': key 'scale': keys of a WebAssembly plugin must not hold") == true, "\(String(describing: error))")
+    }
+
     @Test func aRequestTheModuleRefusesFailsThatRequestOnly() throws {
         let wasm = try Self.wasmNormalize([:])
         let error = #expect(throws: PluginError.self) { _ = try wasm.preprocess(.json(.array([.number(1)]))) }

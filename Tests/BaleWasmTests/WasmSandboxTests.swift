@@ -111,6 +111,31 @@ import WAT
         #expect(Self.refusal(Array("not wasm".utf8)).hasPrefix("is not a valid WebAssembly module"))
     }
 
+    @Test func hostCallsAreBudgetedAndMessagesKeptToOneLine() throws {
+        let chatty = try Self.module("""
+            (data (i32.const 16) "line one\\nline two\\07")
+            (func (export "bale_monitor") (param i32 i32) (result i32) (local $i i32)
+              (loop $more
+                (call $log (i32.const 1) (i32.const 16) (i32.const 18))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br_if $more (i32.lt_u (local.get $i) (i32.load8_u (local.get 0)))))
+              (call $error (i32.const 16) (i32.const 18)) (i32.const 1))
+            """, imports: "(import \"bale\" \"log\" (func $log (param i32 i32 i32))) (import \"bale\" \"error\" (func $error (param i32 i32)))")
+        let sandbox = try Self.sandbox(chatty, stage: .monitor)
+        // 3 logs, then the error: its first line is the message.
+        let few = #expect(throws: WasmError.self) { _ = try sandbox.call([3]) }
+        #expect(few?.description == "line one")
+        // 255 logs a call is within the budget; a module logging in a loop past 1000 is stopped.
+        let flood = try Self.module("""
+            (func (export "bale_monitor") (param i32 i32) (result i32)
+              (loop $forever (call $log (i32.const 1) (i32.const 0) (i32.const 4)) (br $forever)) (i32.const 0))
+            """, imports: "(import \"bale\" \"log\" (func $log (param i32 i32 i32)))")
+        let stopped = #expect(throws: WasmError.self) { _ = try Self.sandbox(flood, stage: .monitor).call([]) }
+        #expect(stopped?.description == "bale.log was called more than 1000 times or with more than 1 MiB in one call")
+        #expect(printable("a\u{7}b\nc", limit: 10) == "a?b?c")
+        #expect(printable("ééé", limit: 5) == "éé")
+    }
+
     @Test func aModuleFailureCarriesItsMessage() throws {
         let refuses = try Self.module("""
             (data (i32.const 16) "no thanks")

@@ -36,6 +36,8 @@ extension Manifest {
             try require(plugin.grants == nil && plugin.limits == nil, "plugins[\(index)]", "has grants or limits but no module", plugin.name)
             return
         }
+        // The name becomes a directory, log metadata and part of every error of the plugin.
+        try require(Self.isName(plugin.name), "plugins[\(index)].name", "must be 1-128 characters from A-Z a-z 0-9 . _ - starting with a letter or digit", plugin.name)
         let directory = "plugins/\(plugin.name)/"
         try require(
             module.hasPrefix(directory) && module.hasSuffix(".wasm") && module.count > directory.count + 5,
